@@ -1,0 +1,49 @@
+# task_cancel: PGXS build, plus the two quick-start targets of the README.
+
+PG_CONFIG ?= pg_config
+EXTENSION  = task_cancel
+MODULE_big = task_cancel
+OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
+             src/cancel_tasks.o src/router.o src/status_guard.o
+DATA       = $(wildcard sql/task_cancel--*.sql)
+
+# Test lists are wildcards (a new file always runs); ":=" so an empty list
+# skips that suite instead of running "0 tests".  Isolation specs create
+# and drop the extension themselves, so they need no --load-extension and
+# do not depend on each other's leftovers.
+REGRESS       := $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
+REGRESS_OPTS   = --inputdir=test
+ISOLATION     := $(sort $(patsubst test/specs/%.spec,%,$(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --outputdir=.
+
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CFLAGS   = -Wextra
+EXTRA_CLEAN = test/dump/out/
+
+# On a machine without the server headers PGXS is missing; "make demo" and
+# "make test" install it first (test/install-deps), then call make again.
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL's PGXS was not found; run test/install-deps (or make test) first." >&2
+	@exit 1
+endif
+
+.PHONY: demo test deps
+
+deps:
+	test/install-deps
+
+# The main job on a throw-away cluster: sample data, every mode, a race.
+demo: deps
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	pg_virtualenv -t demo/run
+
+# Everything: pg_regress, isolation specs, dump round trip.
+test: deps
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	pg_virtualenv -t test/run

@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * plans.c
+ *	  Run a statement through an SPI plan prepared once per backend.
+ *
+ * Each statement of the extension is a constant SQL string with $n
+ * parameters.  The first call in a backend prepares it and moves the plan
+ * out of the per-call SPI context with SPI_keepplan(); later calls reuse it.
+ * The plan cache revalidates kept plans after DDL, so nothing here has to
+ * notice schema changes.  The pattern is ri_PlanCheck() in ri_triggers.c.
+ *
+ * IDENTIFICATION
+ *	  src/plans.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+#include "task_cancel.h"
+
+/*
+ * tc_execute_kept
+ *		Execute sql with the given parameters, preparing it on first use.
+ *
+ * *plan is the caller's static cache slot; it is assigned only after the
+ * plan has been kept, so an error while preparing leaves it NULL and the
+ * next call tries again.  nulls uses SPI's convention (' ' not null, 'n'
+ * null).  Every statement may write or lock, so it never runs read-only:
+ * under READ COMMITTED each one gets a fresh snapshot.
+ *
+ * Must run inside SPI.  Returns SPI_processed; the rows, if any, are in
+ * SPI_tuptable, in the per-call SPI context.  Any return code other than
+ * expected_rc is an internal error.
+ */
+uint64
+tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
+				Oid *argtypes, Datum *values, const char *nulls,
+				int expected_rc)
+{
+	int			rc;
+
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, argtypes);
+
+		if (prepared == NULL)
+			elog(ERROR, "SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(prepared) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = prepared;
+	}
+
+	rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+	if (rc != expected_rc)
+		elog(ERROR, "SPI_execute_plan returned %s, expected %s",
+			 SPI_result_code_string(rc),
+			 SPI_result_code_string(expected_rc));
+
+	return SPI_processed;
+}

@@ -1,0 +1,363 @@
+/*-------------------------------------------------------------------------
+ *
+ * status_guard.c
+ *	  Row trigger that enforces the task status state machine.
+ *
+ * Every UPDATE of task_cancel.tasks, whoever issues it, passes through
+ * tc_status_guard() (trigger zz_status_guard, BEFORE UPDATE FOR EACH ROW).
+ * It compares OLD with NEW only: no queries, so it costs a few comparisons
+ * per row and keeps working when the table is distributed.
+ *
+ *	- The status may move only along the edges of the lifecycle
+ *	  (transitions[] below); keeping the status is always allowed.
+ *	- The cancel audit columns are written only by the transition into
+ *	  "canceled" and never change afterwards.
+ *	- A transition into "canceled" that leaves canceled_at NULL gets the
+ *	  transaction's now(); likewise completed_at for "completed", so a
+ *	  hand-written UPDATE produces the same row as the router functions.
+ *
+ * INSERT is not guarded: pg_dump restores past tasks with COPY, and the
+ * table's CHECK constraints already describe every valid row.
+ *
+ * IDENTIFICATION
+ *	  src/status_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_status_guard);
+
+typedef enum TaskStatus
+{
+	TS_PENDING,
+	TS_RESERVED,
+	TS_ASSIGNED,
+	TS_WRAPPING,
+	TS_COMPLETED,
+	TS_CANCELED,
+	TS_UNKNOWN
+} TaskStatus;
+
+#define TC_NUM_STATUSES TS_UNKNOWN
+
+static const char *const status_names[TC_NUM_STATUSES] = {
+	[TS_PENDING] = "pending",
+	[TS_RESERVED] = "reserved",
+	[TS_ASSIGNED] = "assigned",
+	[TS_WRAPPING] = "wrapping",
+	[TS_COMPLETED] = "completed",
+	[TS_CANCELED] = "canceled",
+};
+
+/*
+ * transitions[from][to]: the lifecycle of API.md, after Twilio TaskRouter.
+ * The diagonal is true (an UPDATE may keep the status); "completed" and
+ * "canceled" have no way out.
+ */
+static const bool transitions[TC_NUM_STATUSES][TC_NUM_STATUSES] = {
+	[TS_PENDING] = {[TS_PENDING] = true, [TS_RESERVED] = true,
+	[TS_ASSIGNED] = true, [TS_CANCELED] = true},
+	[TS_RESERVED] = {[TS_RESERVED] = true, [TS_PENDING] = true,
+	[TS_ASSIGNED] = true, [TS_CANCELED] = true},
+	[TS_ASSIGNED] = {[TS_ASSIGNED] = true, [TS_WRAPPING] = true,
+	[TS_COMPLETED] = true},
+	[TS_WRAPPING] = {[TS_WRAPPING] = true, [TS_COMPLETED] = true},
+	[TS_COMPLETED] = {[TS_COMPLETED] = true},
+	[TS_CANCELED] = {[TS_CANCELED] = true},
+};
+
+/*
+ * The cancel audit columns, written once by the move into "canceled".
+ * canceled_at comes first: AUDIT_CANCELED_AT indexes it.
+ */
+#define AUDIT_CANCELED_AT 0
+static const char *const audit_column_names[] = {
+	"canceled_at",
+	"canceled_by_journey_id",
+	"canceled_by_journey_name",
+	"cancel_reason",
+};
+
+#define TC_NUM_AUDIT_COLUMNS ((int) lengthof(audit_column_names))
+
+/*
+ * Column numbers of the columns the guard reads.  Looked up by name once
+ * per statement and kept in fn_extra, which lives as long as the trigger's
+ * FmgrInfo: one query, during which the table's row type cannot change.
+ */
+typedef struct GuardColumns
+{
+	AttrNumber	id;
+	AttrNumber	status;
+	AttrNumber	completed_at;
+	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];
+} GuardColumns;
+
+static AttrNumber
+column_number(Relation rel, const char *name)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (attnum <= 0)
+		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
+			 name, RelationGetRelationName(rel));
+	return (AttrNumber) attnum;
+}
+
+static GuardColumns *
+guard_columns(FunctionCallInfo fcinfo, Relation rel)
+{
+	GuardColumns *cols = (GuardColumns *) fcinfo->flinfo->fn_extra;
+	int			i;
+
+	if (cols != NULL)
+		return cols;
+
+	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
+	cols->id = column_number(rel, "id");
+	cols->status = column_number(rel, "status");
+	cols->completed_at = column_number(rel, "completed_at");
+	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
+		cols->audit[i] = column_number(rel, audit_column_names[i]);
+
+	fcinfo->flinfo->fn_extra = cols;
+	return cols;
+}
+
+/*
+ * parse_status
+ *		Map a status text to TaskStatus; TS_UNKNOWN if it is none of them.
+ *
+ * NEW may still hold a value the CHECK constraint will reject, since BEFORE
+ * triggers run before constraints.
+ */
+static TaskStatus
+parse_status(Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+	const char *s = VARDATA_ANY(t);
+	size_t		len = VARSIZE_ANY_EXHDR(t);
+	int			i;
+
+	for (i = 0; i < TC_NUM_STATUSES; i++)
+	{
+		if (strlen(status_names[i]) == len &&
+			memcmp(status_names[i], s, len) == 0)
+			return (TaskStatus) i;
+	}
+	return TS_UNKNOWN;
+}
+
+/*
+ * allowed_targets
+ *		"a", "a" or "b", "a", "b" or "c": the statuses reachable from "from",
+ *		for the error detail.
+ */
+static char *
+allowed_targets(TaskStatus from)
+{
+	StringInfoData buf;
+	int			n = 0;
+	int			total = 0;
+	int			to;
+
+	for (to = 0; to < TC_NUM_STATUSES; to++)
+		if (to != (int) from && transitions[from][to])
+			total++;
+
+	initStringInfo(&buf);
+	for (to = 0; to < TC_NUM_STATUSES; to++)
+	{
+		if (to == (int) from || !transitions[from][to])
+			continue;
+		if (n > 0)
+			appendStringInfoString(&buf, n == total - 1 ? " or " : ", ");
+		appendStringInfo(&buf, "\"%s\"", status_names[to]);
+		n++;
+	}
+	return buf.data;
+}
+
+/*
+ * check_transition
+ *		Raise 23514 (check_violation) unless OLD's status may become NEW's.
+ */
+static void
+check_transition(Relation rel, const GuardColumns *cols, int64 task_id,
+				 TaskStatus from, TaskStatus to, Datum to_text)
+{
+	if (to == TS_UNKNOWN)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("invalid status \"%s\" for task %lld",
+						TextDatumGetCString(to_text), (long long) task_id),
+				 errhint("Valid statuses are \"pending\", \"reserved\", \"assigned\", \"wrapping\", \"completed\" and \"canceled\"."),
+				 errtablecol(rel, cols->status)));
+
+	if (from == TS_UNKNOWN)
+		elog(ERROR, "task %lld has an invalid stored status",
+			 (long long) task_id);
+
+	if (transitions[from][to])
+		return;
+
+	if (from == TS_COMPLETED || from == TS_CANCELED)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("cannot change status of task %lld from \"%s\" to \"%s\"",
+						(long long) task_id, status_names[from],
+						status_names[to]),
+				 errdetail("Status \"%s\" is final.", status_names[from]),
+				 errtablecol(rel, cols->status)));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("cannot change status of task %lld from \"%s\" to \"%s\"",
+					(long long) task_id, status_names[from], status_names[to]),
+			 errdetail("A task in status \"%s\" can only become %s.",
+					   status_names[from], allowed_targets(from)),
+			 errtablecol(rel, cols->status)));
+}
+
+/*
+ * check_audit_unchanged
+ *		Raise 23514 if any cancel audit column differs between OLD and NEW.
+ *
+ * Called for every UPDATE except the one that moves a task into
+ * "canceled": before that the columns are NULL (a CHECK constraint says
+ * so), after it they are history.
+ */
+static void
+check_audit_unchanged(Relation rel, const GuardColumns *cols, int64 task_id,
+					  HeapTuple oldtuple, HeapTuple newtuple)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
+	{
+		AttrNumber	attnum = cols->audit[i];
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+		bool		oldnull;
+		bool		newnull;
+		Datum		oldval = heap_getattr(oldtuple, attnum, tupdesc, &oldnull);
+		Datum		newval = heap_getattr(newtuple, attnum, tupdesc, &newnull);
+
+		if (oldnull && newnull)
+			continue;
+		if (oldnull == newnull &&
+			datum_image_eq(oldval, newval, att->attbyval, att->attlen))
+			continue;
+
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("cannot change column \"%s\" of task %lld",
+						audit_column_names[i], (long long) task_id),
+				 errdetail("Cancel audit columns are written once, when the task becomes \"canceled\", and never change afterwards."),
+				 errtablecol(rel, attnum)));
+	}
+}
+
+/*
+ * fill_timestamp_if_null
+ *		Return newtuple with column attnum set to now() if it is NULL.
+ *
+ * The copy is made in the trigger's calling context, which the executor
+ * owns for the duration of the row.
+ */
+static HeapTuple
+fill_timestamp_if_null(Relation rel, HeapTuple newtuple, AttrNumber attnum)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		isnull;
+	int			col = attnum;
+	Datum		now;
+	bool		now_null = false;
+
+	(void) heap_getattr(newtuple, attnum, tupdesc, &isnull);
+	if (!isnull)
+		return newtuple;
+
+	now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	return heap_modify_tuple_by_cols(newtuple, tupdesc, 1, &col, &now,
+									 &now_null);
+}
+
+/*
+ * tc_status_guard
+ *		BEFORE UPDATE FOR EACH ROW trigger on task_cancel.tasks.
+ *
+ * Returns the (possibly completed) new row; never NULL, which would skip
+ * the UPDATE silently.  Raises 23514 for a forbidden change and 39P01 when
+ * attached any other way.
+ */
+Datum
+tc_status_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	GuardColumns *cols;
+	HeapTuple	oldtuple;
+	HeapTuple	newtuple;
+	Datum		oldstatus;
+	Datum		newstatus;
+	bool		isnull;
+	int64		task_id;
+	TaskStatus	from;
+	TaskStatus	to;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"status_guard\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"status_guard\" must be fired BEFORE UPDATE FOR EACH ROW")));
+
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	cols = guard_columns(fcinfo, rel);
+	oldtuple = trigdata->tg_trigtuple;
+	newtuple = trigdata->tg_newtuple;
+
+	task_id = DatumGetInt64(heap_getattr(oldtuple, cols->id, tupdesc, &isnull));
+	oldstatus = heap_getattr(oldtuple, cols->status, tupdesc, &isnull);
+	from = isnull ? TS_UNKNOWN : parse_status(oldstatus);
+	newstatus = heap_getattr(newtuple, cols->status, tupdesc, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("status of task %lld must not be null",
+						(long long) task_id),
+				 errtablecol(rel, cols->status)));
+	to = parse_status(newstatus);
+
+	check_transition(rel, cols, task_id, from, to, newstatus);
+
+	if (to == TS_CANCELED && from != TS_CANCELED)
+		return PointerGetDatum(fill_timestamp_if_null(rel, newtuple,
+													  cols->audit[AUDIT_CANCELED_AT]));
+
+	check_audit_unchanged(rel, cols, task_id, oldtuple, newtuple);
+
+	if (to == TS_COMPLETED && from != TS_COMPLETED)
+		return PointerGetDatum(fill_timestamp_if_null(rel, newtuple,
+													  cols->completed_at));
+
+	return PointerGetDatum(newtuple);
+}

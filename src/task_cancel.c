@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * task_cancel.c
+ *	  Module entry: the map of the task_cancel extension.
+ *
+ * Words used throughout:
+ *
+ *	task		one unit of queued contact-center work (a call, an SMS
+ *				conversation, a callback) for one customer; a row of
+ *				task_cancel.tasks.
+ *	journey		an automation workflow; its Cancel Task block calls
+ *				task_cancel.cancel_tasks().  Every task it cancels records the
+ *				journey's id and its name at that moment.
+ *	waiting		status "pending" (queued) or "reserved" (offered to one
+ *				agent, not yet accepted).  Only waiting tasks are canceled.
+ *	cancelable	a task type whose task_types.cancelable is true;
+ *				"automated_sms" never is.
+ *	final		status "completed" or "canceled": nothing leaves it.
+ *
+ * Where each SQL object lives:
+ *
+ *	sql/task_cancel--1.0.sql	schema, tables, constraints, seed rows,
+ *								register_journey(), register_campaign(),
+ *								view past_tasks, privileges
+ *	src/cancel_tasks.c			cancel_tasks(text, ...) and
+ *								cancel_tasks(text[], ...)
+ *	src/router.c				create_task(), reserve_task(), release_task(),
+ *								accept_task(), wrap_task(), complete_task()
+ *	src/status_guard.c			trigger function status_guard(): the status
+ *								state machine and immutable audit columns
+ *	src/arguments.c				argument checks shared by the entry points
+ *	src/plans.c					prepare-once, keep-forever SPI execution
+ *
+ * Cached plans: every statement runs through a SPIPlanPtr kept in a static
+ * variable of the file that owns the statement (see plans.c).  Kept plans
+ * live in CacheMemoryContext for the life of the backend, so the statics
+ * never point into per-call memory; the plan cache re-plans them by itself
+ * after DDL on the tables they use.  Everything else is allocated in the
+ * per-call SPI context and released by SPI_finish().
+ *
+ * IDENTIFICATION
+ *	  src/task_cancel.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
