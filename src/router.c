@@ -38,9 +38,8 @@ PG_FUNCTION_INFO_V1(tc_complete_task);
 
 static const char *const create_sql =
 "INSERT INTO task_cancel.tasks"
-"       (customer, task_type, campaign_id, journey_id, status, agent)"
-" VALUES ($1, $2, $3, $4, $5, $6)"
-" RETURNING id";
+" (customer, task_type, campaign_id, journey_id, status, agent)"
+" VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
 static const char *const reserve_sql =
 "UPDATE task_cancel.tasks SET status = 'reserved', agent = $2"

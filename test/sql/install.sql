@@ -1,0 +1,66 @@
+-- install: CREATE EXTENSION task_cancel needs nothing else, puts every
+-- object into schema task_cancel, seeds the task types, and DROP EXTENSION
+-- removes all of it again.
+
+-- A schema of that name made by someone else is not adopted.
+CREATE SCHEMA task_cancel;
+CREATE EXTENSION task_cancel;
+\echo :LAST_ERROR_SQLSTATE
+DROP SCHEMA task_cancel;
+
+CREATE EXTENSION task_cancel;
+
+-- Version, and the extension cannot be moved to another schema.
+SELECT extname, extversion, extrelocatable
+  FROM pg_extension WHERE extname = 'task_cancel';
+
+-- Every member of the extension, with its schema.
+SELECT pg_describe_object(classid, objid, objsubid) AS member
+  FROM pg_depend
+ WHERE refclassid = 'pg_extension'::regclass
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_cancel')
+   AND deptype = 'e'
+ ORDER BY 1;
+
+-- Tables whose rows pg_dump keeps, and with which filter.
+SELECT c.relname, cfg.condition
+  FROM pg_extension e,
+       unnest(e.extconfig, e.extcondition) AS cfg(reloid, condition)
+  JOIN pg_class c ON c.oid = cfg.reloid
+ WHERE e.extname = 'task_cancel'
+ ORDER BY 1;
+
+-- The seeded task types: all cancelable except automated_sms.
+SELECT name, label, cancelable FROM task_cancel.task_types ORDER BY name;
+
+-- automated_sms can never be made cancelable.
+UPDATE task_cancel.task_types SET cancelable = true WHERE name = 'automated_sms';
+\echo :LAST_ERROR_SQLSTATE
+
+-- The operator may add types.
+INSERT INTO task_cancel.task_types (name, label, cancelable)
+VALUES ('email', 'Email', true);
+SELECT name, cancelable, seeded FROM task_cancel.task_types WHERE name = 'email';
+
+-- Indexes of tasks: the primary key starts with customer; id has its own.
+SELECT indexname, indexdef FROM pg_indexes
+ WHERE schemaname = 'task_cancel' AND tablename = 'tasks' ORDER BY 1;
+
+-- Triggers on tasks.
+SELECT tgname, tgenabled FROM pg_trigger
+ WHERE tgrelid = 'task_cancel.tasks'::regclass AND NOT tgisinternal;
+
+-- Every table, view and function has a comment.
+SELECT c.relname AS uncommented_relation
+  FROM pg_class c
+ WHERE c.relnamespace = 'task_cancel'::regnamespace
+   AND c.relkind IN ('r', 'v')
+   AND obj_description(c.oid, 'pg_class') IS NULL;
+SELECT p.proname AS uncommented_function
+  FROM pg_proc p
+ WHERE p.pronamespace = 'task_cancel'::regnamespace
+   AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- Nothing is left behind.
+DROP EXTENSION task_cancel;
+SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname = 'task_cancel';

@@ -1,0 +1,106 @@
+-- privileges: nothing is granted to PUBLIC.  Each role gets exactly what
+-- the README's GRANTs give it: the journey engine cancels through
+-- cancel_tasks but cannot touch tasks directly, the router moves tasks
+-- through its functions, support staff read past_tasks and change nothing.
+CREATE EXTENSION task_cancel;
+
+-- PUBLIC can execute no function (the trigger function included), read no
+-- table or view, and has no USAGE on the schema.
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute,
+       p.prosecdef AS security_definer,
+       p.proconfig
+  FROM pg_proc p
+ WHERE p.pronamespace = 'task_cancel'::regnamespace
+ ORDER BY p.oid::regprocedure::text;
+SELECT c.relname,
+       has_table_privilege('public', c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER') AS public_any
+  FROM pg_class c
+ WHERE c.relnamespace = 'task_cancel'::regnamespace AND c.relkind IN ('r', 'v', 'S')
+ ORDER BY 1;
+SELECT has_schema_privilege('public', 'task_cancel', 'USAGE') AS public_usage,
+       has_schema_privilege('public', 'task_cancel', 'CREATE') AS public_create;
+
+SELECT task_cancel.register_journey(1, 'Welcome flow');
+SELECT task_cancel.create_task('+15550001', t)
+  FROM unnest(ARRAY['inbound_call', 'voicemail', 'asap_callback', 'inbound_sms']) AS t;
+
+CREATE ROLE regress_journey_engine;
+CREATE ROLE regress_router;
+CREATE ROLE regress_support;
+CREATE ROLE regress_nobody;
+
+-- The README's GRANTs.
+GRANT USAGE ON SCHEMA task_cancel
+    TO regress_journey_engine, regress_router, regress_support;
+GRANT EXECUTE ON FUNCTION
+    task_cancel.cancel_tasks(text, text, text, bigint),
+    task_cancel.cancel_tasks(text[], text, text, bigint),
+    task_cancel.register_journey(bigint, text),
+    task_cancel.register_campaign(bigint, text, text),
+    task_cancel.create_task(text, text, bigint, bigint, text)
+    TO regress_journey_engine;
+GRANT EXECUTE ON FUNCTION
+    task_cancel.create_task(text, text, bigint, bigint, text),
+    task_cancel.reserve_task(bigint, text),
+    task_cancel.release_task(bigint),
+    task_cancel.accept_task(bigint, text),
+    task_cancel.wrap_task(bigint),
+    task_cancel.complete_task(bigint)
+    TO regress_router;
+GRANT SELECT ON task_cancel.past_tasks TO regress_support;
+
+-- A role with no grants can do nothing at all.
+SET ROLE regress_nobody;
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.past_tasks;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- The journey engine cancels through the function ...
+SET ROLE regress_journey_engine;
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'task_type', 'inbound_call', 1);
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550001'], 'task_type', 'voicemail', 1);
+-- ... but cannot change, delete, insert or even read tasks directly,
+UPDATE task_cancel.tasks SET status = 'canceled' WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM task_cancel.tasks WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO task_cancel.tasks (customer, task_type) VALUES ('+15550001', 'voicemail');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.tasks;
+\echo :LAST_ERROR_SQLSTATE
+-- nor accept tasks, which is the router's job.
+SELECT task_cancel.accept_task(3, 'agent_ann');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- The router reserves and accepts, and cannot cancel.
+SET ROLE regress_router;
+SELECT task_cancel.reserve_task(3, 'agent_ann');
+SELECT task_cancel.accept_task(3, 'agent_ann');
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE task_cancel.tasks SET status = 'completed' WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- Support staff read the audit and change nothing.
+SET ROLE regress_support;
+SELECT task_id, task_type, status, canceled_by_journey_name
+  FROM task_cancel.past_tasks ORDER BY task_id;
+UPDATE task_cancel.past_tasks SET cancel_reason = 'edited' WHERE task_id = 1;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM task_cancel.past_tasks WHERE task_id = 1;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.tasks;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+SELECT id, task_type, status, agent FROM task_cancel.tasks ORDER BY id;
+
+DROP EXTENSION task_cancel;
+DROP ROLE regress_journey_engine, regress_router, regress_support, regress_nobody;
