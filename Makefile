@@ -36,14 +36,23 @@ endif
 deps:
 	test/install-deps
 
-# The main job on a throw-away cluster: sample data, every mode, a race.
+# Both run on a throw-away cluster (pg_virtualenv -t), whose server log
+# goes to log/cluster.log instead of the terminal.
+VIRTUALENV = mkdir -p log && pg_virtualenv -t
+
+# The main job: sample data, every mode, an accept racing a cancel.
 demo: deps
 	$(MAKE) all
 	test/as-root $(MAKE) install
-	pg_virtualenv -t demo/run
+	$(VIRTUALENV) demo/run 2>log/cluster.log
 
-# Everything: pg_regress, isolation specs, dump round trip.
+# Everything: pg_regress, isolation specs, dump round trip.  test/run
+# leaves its "N passed, M failed" line in log/summary, printed here last,
+# after pg_virtualenv has removed the cluster.
 test: deps
 	$(MAKE) all
 	test/as-root $(MAKE) install
-	pg_virtualenv -t test/run
+	@rm -f log/summary
+	@$(VIRTUALENV) test/run 2>log/cluster.log; rc=$$?; \
+	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
+	  cat log/summary; exit $$rc
