@@ -23,7 +23,11 @@ EXTRA_CLEAN = test/dump/out/
 # On a machine without the server headers PGXS is missing; "make demo" and
 # "make test" install it first (test/install-deps), then call make again.
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+SERVER_H := $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h
 ifneq ($(wildcard $(PGXS)),)
+ifeq ($(wildcard $(SERVER_H)),)
+$(warning PostgreSQL server headers not found; "make test" installs them)
+endif
 include $(PGXS)
 else
 all install installcheck:
