@@ -35,7 +35,9 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: demo test deps
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" task_cancel.control)
+
+.PHONY: demo test deps deb dist test-deb
 
 deps:
 	test/install-deps
@@ -60,3 +62,18 @@ test: deps
 	@$(VIRTUALENV) test/run 2>log/cluster.log; rc=$$?; \
 	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
 	  cat log/summary; exit $$rc
+
+# Debian package postgresql-15-task-cancel_<version>_<arch>.deb, written
+# beside the source tree as dpkg-buildpackage does.
+deb:
+	test/install-deps --deb
+	dpkg-buildpackage -us -uc -b
+
+# Install that package, run the suites against it, remove it again.
+test-deb: deb
+	test/deb/run
+
+# PGXN release archive from the committed tree.
+dist:
+	git archive --format=zip --prefix=task_cancel-$(EXTVERSION)/ \
+	    -o task_cancel-$(EXTVERSION).zip HEAD
