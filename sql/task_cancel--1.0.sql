@@ -40,6 +40,8 @@ CREATE TABLE task_cancel.journeys (
 );
 COMMENT ON TABLE task_cancel.journeys IS
     'Automation workflows that may cancel tasks; maintained by register_journey()';
+COMMENT ON COLUMN task_cancel.journeys.id IS 'Journey id, as the journey engine knows it';
+COMMENT ON COLUMN task_cancel.journeys.name IS 'Current name; canceled tasks keep the name it had when they were canceled';
 
 CREATE TABLE task_cancel.campaigns (
     id       bigint NOT NULL,
@@ -50,6 +52,9 @@ CREATE TABLE task_cancel.campaigns (
 );
 COMMENT ON TABLE task_cancel.campaigns IS
     'Outbound campaigns that create tasks; maintained by register_campaign()';
+COMMENT ON COLUMN task_cancel.campaigns.id IS 'Campaign id, used in cancel_tasks(..., ''campaign'', id, ...)';
+COMMENT ON COLUMN task_cancel.campaigns.name IS 'Campaign name, quoted in cancel reasons';
+COMMENT ON COLUMN task_cancel.campaigns.channel IS 'voice or sms';
 
 /*
  * Scale-out rules (API.md): the primary key starts with customer so the
@@ -311,6 +316,18 @@ SELECT t.id AS task_id,
  WHERE t.status IN ('completed', 'canceled');
 COMMENT ON VIEW task_cancel.past_tasks IS
     'Past Tasks list for support staff: completed and canceled tasks, with who canceled them and why';
+COMMENT ON COLUMN task_cancel.past_tasks.task_id IS 'Task id';
+COMMENT ON COLUMN task_cancel.past_tasks.customer IS 'The contact: phone number in E.164 or a contact id';
+COMMENT ON COLUMN task_cancel.past_tasks.task_type IS 'Kind of task, see task_types';
+COMMENT ON COLUMN task_cancel.past_tasks.campaign_id IS 'Campaign that created the task, null when none';
+COMMENT ON COLUMN task_cancel.past_tasks.journey_id IS 'Journey that created the task, null when none';
+COMMENT ON COLUMN task_cancel.past_tasks.agent IS 'Agent who had the task (for a canceled reservation: whose offer was withdrawn)';
+COMMENT ON COLUMN task_cancel.past_tasks.status IS 'completed or canceled';
+COMMENT ON COLUMN task_cancel.past_tasks.created_at IS 'When the task was created';
+COMMENT ON COLUMN task_cancel.past_tasks.ended_at IS 'When it was completed or canceled';
+COMMENT ON COLUMN task_cancel.past_tasks.canceled_by_journey_id IS 'Journey that canceled the task';
+COMMENT ON COLUMN task_cancel.past_tasks.canceled_by_journey_name IS 'That journey''s name at the moment it canceled the task';
+COMMENT ON COLUMN task_cancel.past_tasks.cancel_reason IS 'Which Cancel Task setting canceled the task, in words';
 
 -------------------------------------------------------------------------------
 -- Privileges: nothing for PUBLIC
