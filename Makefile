@@ -37,7 +37,7 @@ endif
 
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" task_cancel.control)
 
-.PHONY: demo test deps deb dist test-deb
+.PHONY: demo test deps deb dist test-deb bench bench-quick
 
 deps:
 	test/install-deps
@@ -77,3 +77,21 @@ test-deb: deb
 dist:
 	git archive --format=zip --prefix=task_cancel-$(EXTVERSION)/ \
 	    -o task_cancel-$(EXTVERSION).zip HEAD
+
+# Benchmarks against hand-written SQL and PL/pgSQL (bench/run): results
+# in bench/results/.  The cluster keeps the data in memory and commits
+# asynchronously, so the numbers measure CPU work, not the disk.
+BENCH_CLUSTER = -o shared_buffers=4GB -o synchronous_commit=off \
+                -o max_wal_size=8GB -o checkpoint_timeout=30min
+
+bench: deps
+	test/install-deps --bench
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run full 2>log/cluster.log
+
+bench-quick: deps
+	test/install-deps --bench
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run quick 2>log/cluster.log

@@ -1,0 +1,8 @@
+\set c random(0, :ncust - 1)
+-- the type of this customer's pending task (see bench/gen.sql), or
+-- inbound_call where that is automated_sms
+\set t (8 * (:c + 1)) % 11
+\set t 1 + case when :t = 10 then 0 else :t end
+BEGIN;
+SELECT * FROM bench.cancel_tasks('c' || lpad(:c::text, 8, '0'), 'task_type', (ARRAY['inbound_call', 'transfer_call', 'inbound_sms', 'outbound_call', 'manual_outbound_call', 'asap_callback', 'scheduled_callback', 'outbound_sms', 'voicemail', 'custom_task', 'automated_sms'])[:t], 1);
+ROLLBACK;

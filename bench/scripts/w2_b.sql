@@ -1,0 +1,4 @@
+\set c random(0, :ncust - 1)
+BEGIN;
+SELECT * FROM bench.cancel_tasks('c' || lpad(:c::text, 8, '0'), 'all', NULL, 1);
+ROLLBACK;
