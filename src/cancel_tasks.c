@@ -7,12 +7,13 @@
  * A call has three steps:
  *
  *	1. Check the arguments (before SPI_connect, before any write).
- *	2. Look up, each in its own statement, what the cancel needs from the
- *	   small tables: the journey's current name, the task types it may
+ *	2. Look up, in one statement of their own, what the cancel needs from
+ *	   the small tables: the journey's current name, the task types it may
  *	   cancel, and for mode "campaign" the campaign.  No statement joins
  *	   tasks with another table (API.md, scale-out rules).
- *	3. Run one statement that locks and cancels the matching tasks and
- *	   returns them; the rows go to the caller's tuplestore.
+ *	3. Lock the matching tasks in one statement and, if there are any,
+ *	   cancel exactly those in a second; the locked rows are the result
+ *	   and go to the caller's tuplestore.
  *
  * All statements are constant SQL with $n parameters, prepared once per
  * backend (plans.c).
@@ -29,7 +30,6 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/tuplestore.h"
 
 #include "task_cancel.h"
@@ -64,31 +64,42 @@ typedef struct CancelRequest
 #define TC_CANCEL_ARRAY_NCOLS 4
 
 /*
- * Lookups.  Each reads one small table by its key; none touches tasks.
+ * Lookups: one statement per mode fetches everything the cancel needs from
+ * the small tables -- the journey's name, the cancelable task types (or
+ * the named type's label and flag), the campaign's name -- each by its
+ * key.  None touches tasks; each returns exactly one row, with NULLs for
+ * what does not exist, so the caller can say which argument was wrong.  One statement instead of two or three saves
+ * executor start-ups on every call.
  */
-static const char *const journey_sql =
-"SELECT name FROM task_cancel.journeys WHERE id = $1";
+static const char *const lookup_all_sql =
+"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
+"       (SELECT pg_catalog.array_agg(tt.name ORDER BY tt.name)"
+"          FROM task_cancel.task_types AS tt WHERE tt.cancelable)";
 
-static const char *const cancelable_types_sql =
-"SELECT pg_catalog.array_agg(name ORDER BY name)"
-"  FROM task_cancel.task_types WHERE cancelable";
+static const char *const lookup_task_type_sql =
+"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
+"       tt.label, tt.cancelable"
+"  FROM (VALUES (1)) AS one"
+"  LEFT JOIN task_cancel.task_types AS tt ON tt.name = $2";
 
-static const char *const task_type_sql =
-"SELECT label, cancelable FROM task_cancel.task_types WHERE name = $1";
-
-static const char *const campaign_sql =
-"SELECT name FROM task_cancel.campaigns WHERE id = $1";
+static const char *const lookup_campaign_sql =
+"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
+"       (SELECT pg_catalog.array_agg(tt.name ORDER BY tt.name)"
+"          FROM task_cancel.task_types AS tt WHERE tt.cancelable),"
+"       c.name"
+"  FROM (VALUES (1)) AS one"
+"  LEFT JOIN task_cancel.campaigns AS c ON c.id = $2";
 
 /*
- * The cancel statement, and why it is safe under concurrency.
+ * The cancel, and why it is safe under concurrency.
  *
- * CTE "locked" finds the customer's waiting tasks of the given types (and
- * campaign, when $6 is not NULL) and locks them FOR NO KEY UPDATE -- the
- * lock the UPDATE would take anyway -- in ascending id order: the sort runs
- * below the LockRows node, so rows are locked in exactly that order.  With
- * the customer fixed this is the global lock order (customer, id) that
- * every cancel follows, so two cancels never wait for each other in a
- * cycle.
+ * A cancel is two statements.  The first finds the customer's waiting
+ * tasks of the given types (and campaign, when $3 is not NULL) and locks
+ * them FOR NO KEY UPDATE -- the lock the UPDATE takes anyway -- in
+ * ascending id order: the sort runs below the LockRows node, so rows are
+ * locked in exactly that order.  With the customer fixed this is the
+ * global lock order (customer, id) that every cancel follows, so two
+ * cancels never wait for each other in a cycle.
  *
  * If a row is locked by another transaction (an agent's accept, another
  * cancel, the router releasing an offer), the lock waits for it to end.
@@ -97,72 +108,72 @@ static const char *const campaign_sql =
  * clause against it (EvalPlanQual): a task that was accepted meanwhile is
  * no longer "pending" or "reserved" and drops out, a task whose holder
  * rolled back is locked as it was, and a reservation that was released is
- * canceled with its new status "pending".  So the decision is always made
+ * returned with its new status "pending".  So the decision is always made
  * on the committed state after the wait, and accept and cancel can never
  * both win.  Under REPEATABLE READ or SERIALIZABLE the snapshot may not
  * move, so the same situation raises 40001 (could not serialize access due
  * to concurrent update) instead of acting on a row the snapshot did not
  * see; the caller retries.
  *
- * CTE "canceled" then updates exactly the locked rows, which it already
- * holds, and returns each row's status as the lock saw it: RETURNING of an
- * UPDATE shows only the new values, and the previous status is what the
- * journey engine needs to withdraw a reservation.  The status trigger
- * checks each row's move into "canceled" as for any other UPDATE.
+ * The rows it returns, in id order, are the function's result: the status
+ * each had when locked is its previous_status.  The second statement runs
+ * only when something was locked, and cancels exactly those rows.  Nobody
+ * else can change them while we hold their locks, so it neither waits nor
+ * re-checks; the status trigger checks each move into "canceled" as for
+ * any other UPDATE.  A call that finds nothing to cancel -- the journey
+ * engine's idempotent re-run -- costs one read-only plan.
  */
-static const char *const cancel_one_sql =
-"WITH locked AS ("
-"    SELECT t.id, t.status"
-"      FROM task_cancel.tasks AS t"
-"     WHERE t.customer = $1"
-"       AND t.status IN ('pending', 'reserved')"
-"       AND t.task_type = ANY ($2)"
-"       AND ($6::pg_catalog.int8 IS NULL OR t.campaign_id = $6)"
-"     ORDER BY t.id"
-"       FOR NO KEY UPDATE"
-"), canceled AS ("
-"    UPDATE task_cancel.tasks AS t"
-"       SET status = 'canceled',"
-"           canceled_at = pg_catalog.now(),"
-"           canceled_by_journey_id = $3,"
-"           canceled_by_journey_name = $4,"
-"           cancel_reason = $5"
-"      FROM locked"
-"     WHERE t.customer = $1"
-"       AND t.id = locked.id"
-"    RETURNING t.id, t.task_type, locked.status"
-")"
-"SELECT id, task_type, status FROM canceled ORDER BY id";
+static const char *const lock_one_sql =
+"SELECT t.id, t.task_type, t.status"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($2)"
+"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+" ORDER BY t.id"
+"   FOR NO KEY UPDATE";
+
+static const char *const update_one_sql =
+"UPDATE task_cancel.tasks"
+"   SET status = 'canceled',"
+"       canceled_at = pg_catalog.now(),"
+"       canceled_by_journey_id = $3,"
+"       canceled_by_journey_name = $4,"
+"       cancel_reason = $5"
+" WHERE customer = $1"
+"   AND id = ANY ($2)"
+"   AND status IN ('pending', 'reserved')";
 
 /*
- * The same for many customers in one statement: the lock order is
- * (customer, id) across all of them, which is the order a single-customer
- * cancel uses too, so overlapping calls of either form cannot deadlock.
- * = ANY() makes duplicates in the array harmless.
+ * The same for many customers: one locking statement whose lock order is
+ * (customer, id) across all of them -- the order a single-customer cancel
+ * uses too, so overlapping calls of either form cannot deadlock -- and one
+ * UPDATE of exactly the (customer, id) pairs it locked.  = ANY() makes
+ * duplicates in the array harmless.
  */
-static const char *const cancel_many_sql =
-"WITH locked AS ("
-"    SELECT t.customer, t.id, t.status"
-"      FROM task_cancel.tasks AS t"
-"     WHERE t.customer = ANY ($1)"
-"       AND t.status IN ('pending', 'reserved')"
-"       AND t.task_type = ANY ($2)"
-"       AND ($6::pg_catalog.int8 IS NULL OR t.campaign_id = $6)"
-"     ORDER BY t.customer, t.id"
-"       FOR NO KEY UPDATE"
-"), canceled AS ("
-"    UPDATE task_cancel.tasks AS t"
-"       SET status = 'canceled',"
-"           canceled_at = pg_catalog.now(),"
-"           canceled_by_journey_id = $3,"
-"           canceled_by_journey_name = $4,"
-"           cancel_reason = $5"
-"      FROM locked"
-"     WHERE t.customer = locked.customer"
-"       AND t.id = locked.id"
-"    RETURNING t.id, t.customer, t.task_type, locked.status"
-")"
-"SELECT id, customer, task_type, status FROM canceled ORDER BY customer, id";
+static const char *const lock_many_sql =
+"SELECT t.id, t.customer, t.task_type, t.status"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = ANY ($1)"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($2)"
+"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+" ORDER BY t.customer, t.id"
+"   FOR NO KEY UPDATE";
+
+static const char *const update_many_sql =
+"UPDATE task_cancel.tasks AS t"
+"   SET status = 'canceled',"
+"       canceled_at = pg_catalog.now(),"
+"       canceled_by_journey_id = $3,"
+"       canceled_by_journey_name = $4,"
+"       cancel_reason = $5"
+"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+"                  pg_catalog.unnest($2::pg_catalog.int8[]))"
+"       AS locked(customer, id)"
+" WHERE t.customer = locked.customer"
+"   AND t.id = locked.id"
+"   AND t.status IN ('pending', 'reserved')";
 
 /*
  * parse_request
@@ -231,19 +242,8 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 }
 
 /*
- * lookup_one_row
- *		Run a kept lookup plan with one parameter; false if it found no row.
- */
-static bool
-lookup_one_row(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg)
-{
-	return tc_execute_kept(plan, sql, 1, &argtype, &arg, NULL,
-						   SPI_OK_SELECT) > 0;
-}
-
-/*
  * column_value
- *		Column col of the first row of SPI_tuptable, and whether it is NULL.
+ *		Column col of the lookup's single row, and whether it is NULL.
  */
 static Datum
 column_value(int col, bool *isnull)
@@ -254,21 +254,17 @@ column_value(int col, bool *isnull)
 
 /*
  * cancelable_types
- *		Every task type whose cancelable flag is set, as a text[] Datum.
+ *		The text[] of cancelable task types from lookup column col.
  *
- * An empty table of cancelable types yields an empty array, so the cancel
- * finds nothing rather than everything.
+ * No cancelable type at all yields an empty array, so the cancel finds
+ * nothing rather than everything.
  */
 static Datum
-cancelable_types(void)
+cancelable_types(int col)
 {
-	static SPIPlanPtr plan = NULL;
-	Datum		types;
 	bool		isnull;
+	Datum		types = column_value(col, &isnull);
 
-	tc_execute_kept(&plan, cancelable_types_sql, 0, NULL, NULL, NULL,
-					SPI_OK_SELECT);
-	types = column_value(1, &isnull);
 	if (isnull)
 		return PointerGetDatum(construct_empty_array(TEXTOID));
 	return types;
@@ -276,8 +272,8 @@ cancelable_types(void)
 
 /*
  * resolve_request
- *		Look up the journey, the task types and the campaign, and compose
- *		the cancel reason.
+ *		Look up the journey, the task types and the campaign in one
+ *		statement, and compose the cancel reason.
  *
  * Must run inside SPI; results are in the per-call SPI context.  Raises
  * 22023 for an unregistered journey, an unknown task type or campaign, and
@@ -286,106 +282,185 @@ cancelable_types(void)
 static void
 resolve_request(CancelRequest *req)
 {
-	static SPIPlanPtr journey_plan = NULL;
+	static SPIPlanPtr all_plan = NULL;
 	static SPIPlanPtr task_type_plan = NULL;
 	static SPIPlanPtr campaign_plan = NULL;
+	Oid			argtypes[2] = {INT8OID, InvalidOid};
+	Datum		args[2];
 	bool		isnull;
 
-	if (!lookup_one_row(&journey_plan, journey_sql, INT8OID,
-						Int64GetDatum(req->journey_id)))
+	args[0] = Int64GetDatum(req->journey_id);
+	switch (req->mode)
+	{
+		case CANCEL_ALL:
+			tc_execute_kept(&all_plan, lookup_all_sql, 1, argtypes, args,
+							NULL, SPI_OK_SELECT);
+			break;
+		case CANCEL_TASK_TYPE:
+			argtypes[1] = TEXTOID;
+			args[1] = CStringGetTextDatum(req->type_name);
+			tc_execute_kept(&task_type_plan, lookup_task_type_sql, 2,
+							argtypes, args, NULL, SPI_OK_SELECT);
+			break;
+		case CANCEL_CAMPAIGN:
+			argtypes[1] = INT8OID;
+			args[1] = Int64GetDatum(req->campaign_id);
+			tc_execute_kept(&campaign_plan, lookup_campaign_sql, 2,
+							argtypes, args, NULL, SPI_OK_SELECT);
+			break;
+	}
+	if (SPI_processed != 1)
+		elog(ERROR, "cancel_tasks lookup returned " UINT64_FORMAT " rows",
+			 SPI_processed);
+
+	req->journey_name = column_value(1, &isnull);
+	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey %lld is not registered",
 						(long long) req->journey_id),
 				 errhint("Register it first with task_cancel.register_journey(id, name).")));
-	/* copied, as the next lookup replaces SPI_tuptable */
-	req->journey_name = datumCopy(column_value(1, &isnull), false, -1);
 
 	switch (req->mode)
 	{
 		case CANCEL_ALL:
-			req->types = cancelable_types();
+			req->types = cancelable_types(2);
 			req->reason = pstrdup("Cancel Task block: all of the customer's waiting tasks");
 			break;
 
 		case CANCEL_TASK_TYPE:
 			{
 				char	   *label;
-				Datum		one_type;
+				Datum		cancelable = column_value(3, &isnull);
 
-				if (!lookup_one_row(&task_type_plan, task_type_sql, TEXTOID,
-									CStringGetTextDatum(req->type_name)))
+				if (isnull)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("unknown task type \"%s\"", req->type_name),
 							 errhint("Task types are listed in task_cancel.task_types.")));
-				label = TextDatumGetCString(column_value(1, &isnull));
-				if (!DatumGetBool(column_value(2, &isnull)))
+				label = TextDatumGetCString(column_value(2, &isnull));
+				if (!DatumGetBool(cancelable))
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							 errmsg("tasks of type \"%s\" cannot be canceled",
 									req->type_name),
 							 errdetail("Tasks of type \"%s\" (%s) are never canceled by a journey.",
 									   req->type_name, label)));
-				one_type = CStringGetTextDatum(req->type_name);
 				req->types = PointerGetDatum(
-					construct_array_builtin(&one_type, 1, TEXTOID));
+					construct_array_builtin(&args[1], 1, TEXTOID));
 				req->reason = psprintf("Cancel Task block: waiting tasks of type %s (%s)",
 									   label, req->type_name);
 			}
 			break;
 
 		case CANCEL_CAMPAIGN:
-			if (!lookup_one_row(&campaign_plan, campaign_sql, INT8OID,
-								Int64GetDatum(req->campaign_id)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("campaign %lld does not exist",
-								(long long) req->campaign_id),
-						 errhint("Campaigns are listed in task_cancel.campaigns.")));
-			req->reason = psprintf("Cancel Task block: waiting tasks of campaign %s (id %lld)",
-								   TextDatumGetCString(column_value(1, &isnull)),
-								   (long long) req->campaign_id);
-			req->types = cancelable_types();
+			{
+				Datum		name = column_value(3, &isnull);
+
+				if (isnull)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("campaign %lld does not exist",
+									(long long) req->campaign_id),
+							 errhint("Campaigns are listed in task_cancel.campaigns.")));
+				req->reason = psprintf("Cancel Task block: waiting tasks of campaign %s (id %lld)",
+									   TextDatumGetCString(name),
+									   (long long) req->campaign_id);
+				req->types = cancelable_types(2);
+			}
 			break;
 	}
 }
 
 /*
- * cancel_params
- *		Fill parameters $2 to $6 of the cancel statements from req.
+ * lock_tasks
+ *		Run the locking statement (lock_one_sql or lock_many_sql) for
+ *		customers (text or text[]) and return its rows.
+ *
+ * Must run inside SPI; the returned table lives until SPI_finish().
+ * Rows locked: see the comment above lock_one_sql.
+ */
+static SPITupleTable *
+lock_tasks(SPIPlanPtr *plan, const char *sql, Oid customers_type,
+		   Datum customers, const CancelRequest *req)
+{
+	Oid			argtypes[3] = {customers_type, TEXTARRAYOID, INT8OID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = customers;
+	values[1] = req->types;
+	values[2] = Int64GetDatum(req->campaign_id);
+	if (req->mode != CANCEL_CAMPAIGN)
+		nulls[2] = 'n';
+
+	tc_execute_kept(plan, sql, 3, argtypes, values, nulls, SPI_OK_SELECT);
+	return SPI_tuptable;
+}
+
+/*
+ * cancel_locked
+ *		Run the UPDATE (update_one_sql or update_many_sql) that cancels the
+ *		n rows lock_tasks() locked, identified by customers and ids.
+ *
+ * Must run inside SPI.  Anything but n changed rows cannot happen while we
+ * hold the locks, and is an internal error.
  */
 static void
-cancel_params(const CancelRequest *req, Oid *argtypes, Datum *values,
-			  char *nulls)
+cancel_locked(SPIPlanPtr *plan, const char *sql, Oid customers_type,
+			  Datum customers, Datum ids, uint64 n, const CancelRequest *req)
 {
-	argtypes[1] = TEXTARRAYOID;
-	values[1] = req->types;
-	argtypes[2] = INT8OID;
+	Oid			argtypes[5] = {customers_type, INT8ARRAYOID, INT8OID,
+	TEXTOID, TEXTOID};
+	Datum		values[5];
+	uint64		changed;
+
+	values[0] = customers;
+	values[1] = ids;
 	values[2] = Int64GetDatum(req->journey_id);
-	argtypes[3] = TEXTOID;
 	values[3] = req->journey_name;
-	argtypes[4] = TEXTOID;
 	values[4] = CStringGetTextDatum(req->reason);
-	argtypes[5] = INT8OID;
-	values[5] = Int64GetDatum(req->campaign_id);
-	memset(nulls, ' ', 6);
-	if (req->mode != CANCEL_CAMPAIGN)
-		nulls[5] = 'n';
+
+	changed = tc_execute_kept(plan, sql, 5, argtypes, values, NULL,
+							  SPI_OK_UPDATE);
+	if (changed != n)
+		elog(ERROR, "cancel_tasks locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
+			 n, changed);
+}
+
+/*
+ * column_array
+ *		Column col of every row of locked, as an array of element type
+ *		elemtype (int8 or text).
+ */
+static Datum
+column_array(SPITupleTable *locked, uint64 n, int col, Oid elemtype)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	bool		isnull;
+	uint64		row;
+
+	for (row = 0; row < n; row++)
+		elems[row] = SPI_getbinval(locked->vals[row], locked->tupdesc, col,
+								   &isnull);
+	return PointerGetDatum(construct_array_builtin(elems, (int) n, elemtype));
 }
 
 /*
  * put_canceled_rows
- *		Copy the n rows of SPI_tuptable, ncols columns each, into the
- *		function's result tuplestore.
+ *		Copy the n locked rows, ncols columns each, into the function's
+ *		result tuplestore.
  *
- * Must run inside SPI, before SPI_finish() frees SPI_tuptable; the
- * tuplestore copies the values into the caller's per-query memory.
+ * The locking statement already selects the result's columns in the
+ * result's order and sorts them as the result must be.  Must run inside
+ * SPI, before SPI_finish() frees the rows; the tuplestore copies the
+ * values into the caller's per-query memory.
  */
 static void
-put_canceled_rows(ReturnSetInfo *rsinfo, uint64 n, int ncols)
+put_canceled_rows(ReturnSetInfo *rsinfo, SPITupleTable *locked, uint64 n,
+				  int ncols)
 {
-	TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+	TupleDesc	tupdesc = locked->tupdesc;
 	uint64		row;
 
 	Assert(ncols <= TC_CANCEL_ARRAY_NCOLS);
@@ -393,7 +468,7 @@ put_canceled_rows(ReturnSetInfo *rsinfo, uint64 n, int ncols)
 
 	for (row = 0; row < n; row++)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
+		HeapTuple	tuple = locked->vals[row];
 		Datum		out[TC_CANCEL_ARRAY_NCOLS];
 		bool		outnulls[TC_CANCEL_ARRAY_NCOLS];
 		int			i;
@@ -458,27 +533,29 @@ check_customers(FunctionCallInfo fcinfo)
 Datum
 tc_cancel_tasks(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	static SPIPlanPtr update_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CancelRequest req = {0};
-	Oid			argtypes[6];
-	Datum		values[6];
-	char		nulls[6];
+	Datum		customer;
+	SPITupleTable *locked;
 	uint64		n;
 
-	values[0] = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
-	argtypes[0] = TEXTOID;
+	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
 	parse_request(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
 	resolve_request(&req);
-	cancel_params(&req, argtypes, values, nulls);
-	n = tc_execute_kept(&plan, cancel_one_sql, 6, argtypes, values, nulls,
-						SPI_OK_SELECT);
-
-	put_canceled_rows(rsinfo, n, TC_CANCEL_NCOLS);
+	locked = lock_tasks(&lock_plan, lock_one_sql, TEXTOID, customer, &req);
+	n = SPI_processed;
+	if (n > 0)
+	{
+		cancel_locked(&update_plan, update_one_sql, TEXTOID, customer,
+					  column_array(locked, n, 1, INT8OID), n, &req);
+		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_NCOLS);
+	}
 	SPI_finish();
 
 	return (Datum) 0;
@@ -490,34 +567,38 @@ tc_cancel_tasks(PG_FUNCTION_ARGS)
  *					   previous_status text)
  *
  * The block-list form: the same as tc_cancel_tasks() for every customer in
- * the array, in one statement, returned ordered by customer, then task_id.
- * Rows are locked in ascending (customer, id) order.  An empty array cancels
- * nothing, duplicates are harmless.
+ * the array, returned ordered by customer, then task_id.  Rows are locked
+ * in ascending (customer, id) order.  An empty array cancels nothing,
+ * duplicates are harmless.
  */
 Datum
 tc_cancel_tasks_array(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	static SPIPlanPtr update_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CancelRequest req = {0};
-	Oid			argtypes[6];
-	Datum		values[6];
-	char		nulls[6];
+	Datum		customers;
+	SPITupleTable *locked;
 	uint64		n;
 
-	values[0] = PointerGetDatum(check_customers(fcinfo));
-	argtypes[0] = TEXTARRAYOID;
+	customers = PointerGetDatum(check_customers(fcinfo));
 	parse_request(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
 	resolve_request(&req);
-	cancel_params(&req, argtypes, values, nulls);
-	n = tc_execute_kept(&plan, cancel_many_sql, 6, argtypes, values, nulls,
-						SPI_OK_SELECT);
-
-	put_canceled_rows(rsinfo, n, TC_CANCEL_ARRAY_NCOLS);
+	locked = lock_tasks(&lock_plan, lock_many_sql, TEXTARRAYOID, customers,
+						&req);
+	n = SPI_processed;
+	if (n > 0)
+	{
+		cancel_locked(&update_plan, update_many_sql, TEXTARRAYOID,
+					  column_array(locked, n, 2, TEXTOID),
+					  column_array(locked, n, 1, INT8OID), n, &req);
+		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_ARRAY_NCOLS);
+	}
 	SPI_finish();
 
 	return (Datum) 0;
