@@ -104,6 +104,12 @@ if len(mem) == 2:
     goals.append("Memory: growth %d bytes between the two samples, goal <= 1 MB: %s" % (
         big - small, "met" if big - small <= 1 << 20 else "MISSED"))
 
+try:
+    say("")
+    say(open(outdir + "/instructions.md").read().rstrip())
+except OSError:
+    pass
+
 say("")
 say("Goals:")
 say("")
