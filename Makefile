@@ -37,7 +37,7 @@ endif
 
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" task_cancel.control)
 
-.PHONY: demo test deps deb dist test-deb bench bench-quick
+.PHONY: demo test deps deb dist test-deb bench bench-quick reliability reliability-quick
 
 deps:
 	test/install-deps
@@ -95,3 +95,16 @@ bench-quick: deps
 	$(MAKE) all
 	test/as-root $(MAKE) install
 	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run quick 2>log/cluster.log
+
+# Soak, hostile input, memory, crash and valgrind (test/reliability/run);
+# the quick variant is what CI runs.
+reliability: deps
+	test/install-deps --reliability
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	$(VIRTUALENV) test/reliability/run 2>log/cluster.log
+
+reliability-quick: deps
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	$(VIRTUALENV) test/reliability/run quick 2>log/cluster.log

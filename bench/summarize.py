@@ -118,7 +118,7 @@ for g in goals:
 open(outdir + "/results.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 
-plot = """set terminal png size 800,500
+plot = """set terminal png size 800,500 noenhanced
 set output '%s/w6.png'
 set logscale x
 set xlabel 'tasks in table'
