@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Hostile input for every public function of task_cancel.
+
+Calls each function with NULL in every position, then thousands of random
+combinations of adversarial values: empty and 1 MB strings, bytes that are
+not UTF-8, quotes and SQL-injection text, huge, negative and out-of-range
+ids, arrays of 100,000 elements, with NULLs and duplicates, unknown modes,
+task types, campaigns and journeys.  Every call must either succeed, with
+a result that holds up, or raise an error whose SQLSTATE is one PostgreSQL
+or API.md documents for that kind of input -- and an error must change no
+row.  The backend must never crash: the connection never drops and the
+server never restarts.
+
+Usage: test/fuzz/fuzz.py [CALLS] [SEED]   (default 3000 random calls, seed 1)
+against the cluster in PGHOST/PGPORT.  Prints "ok - ..." lines.
+"""
+import collections
+import random
+import sys
+
+import psycopg2
+
+DB = "tc_fuzz"
+CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+
+# SQLSTATEs an error may carry, and why each is legitimate.
+ALLOWED = {
+    "22004": "null value not allowed (API.md)",
+    "22023": "invalid parameter value (API.md)",
+    "22P02": "invalid text representation (campaign id)",
+    "22003": "numeric value out of range (ids beyond bigint)",
+    "0A000": "never-cancelable task type (API.md)",
+    "23502": "not-null violation (register_* with NULL)",
+    "23503": "foreign key violation (create_task with unknown type/campaign)",
+    "23514": "check violation (campaign channel, empty names)",
+    "22021": "invalid byte sequence for UTF8",
+    "42883": "no function matches the argument types",
+    "54000": "program limit exceeded (a 1 MB key does not fit a btree index)",
+}
+
+HUGE = "x" * (1 << 20)
+TEXTS = [None, "", "a", "all", "task_type", "campaign", "ALL", "inbound_call",
+         "automated_sms", "voicemail", "fax", "42", "7", " 42 ", "-1", "0", "1e3",
+         "99999999999999999999", "9223372036854775807", "'", "''", "\\", '"x"',
+         "'; DROP TABLE task_cancel.tasks; --", "1; DELETE FROM task_cancel.tasks",
+         "$1", "%s", "+15550001", "+15550002", "☎📞 Ünïcödé", "\t\n", "agent_ann",
+         "voice", "sms", HUGE]
+INTS = [None, 0, 1, 2, 7, 42, -1, -(2 ** 63), 2 ** 63 - 1, 999999, 2 ** 64]
+ARRAYS = [None, [], [None], ["+15550001", None], [""], ["+15550001"],
+          ["+15550001", "+15550001", "+15550002"], ["'; DROP TABLE x; --"],
+          ["+15550001"] * 100000, ["f%d" % i for i in range(100000)], [HUGE]]
+
+# name, SQL with %s per argument, argument kinds
+FUNCTIONS = [
+    ("register_journey", "SELECT task_cancel.register_journey(%s, %s)", "it"),
+    ("register_campaign", "SELECT task_cancel.register_campaign(%s, %s, %s)", "itt"),
+    ("create_task", "SELECT task_cancel.create_task(%s, %s, %s, %s, %s)", "ttiit"),
+    ("reserve_task", "SELECT task_cancel.reserve_task(%s, %s)", "it"),
+    ("release_task", "SELECT task_cancel.release_task(%s)", "i"),
+    ("accept_task", "SELECT task_cancel.accept_task(%s, %s)", "it"),
+    ("wrap_task", "SELECT task_cancel.wrap_task(%s)", "i"),
+    ("complete_task", "SELECT task_cancel.complete_task(%s)", "i"),
+    ("cancel_tasks", "SELECT * FROM task_cancel.cancel_tasks(%s::text, %s, %s, %s)", "ttti"),
+    ("cancel_tasks[]", "SELECT * FROM task_cancel.cancel_tasks(%s::text[], %s, %s, %s)", "atti"),
+]
+
+results = []
+
+
+def check(ok, what):
+    results.append(bool(ok))
+    print(("ok - " if ok else "not ok - ") + what)
+
+
+def value(kind, rnd):
+    pool = {"t": TEXTS, "i": INTS, "a": ARRAYS}[kind]
+    # the heavy values (1 MB, 100k elements) one time in twenty
+    v = rnd.choice(pool)
+    while (v is HUGE or (isinstance(v, list) and len(v) >= 1000)) and rnd.random() > 0.05:
+        v = rnd.choice(pool)
+    return v
+
+
+def describe(args):
+    def short(a):
+        if isinstance(a, str) and len(a) > 30:
+            return "<%d chars>" % len(a)
+        if isinstance(a, list) and len(a) > 5:
+            return "<array of %d>" % len(a)
+        return repr(a)
+    return "(" + ", ".join(short(a) for a in args) + ")"
+
+
+def fingerprint(cur):
+    cur.execute("""
+        SELECT md5(coalesce((SELECT string_agg(t::text, '|' ORDER BY t.customer, t.id) FROM task_cancel.tasks t), '')
+                || coalesce((SELECT string_agg(j::text, '|' ORDER BY j.id) FROM task_cancel.journeys j), '')
+                || coalesce((SELECT string_agg(c::text, '|' ORDER BY c.id) FROM task_cancel.campaigns c), ''))""")
+    return cur.fetchone()[0]
+
+
+def main():
+    admin = psycopg2.connect(dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS " + DB)
+        cur.execute("CREATE DATABASE " + DB)
+        cur.execute("SELECT pg_postmaster_start_time()")
+        started = cur.fetchone()[0]
+
+    conn = psycopg2.connect(dbname=DB)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("CREATE EXTENSION task_cancel")
+    cur.execute("SELECT task_cancel.register_journey(1, 'Fuzz journey')")
+    cur.execute("SELECT task_cancel.register_campaign(42, 'Fuzz campaign', 'voice')")
+    for c in ("+15550001", "+15550002"):
+        for t in ("inbound_call", "voicemail", "automated_sms", "outbound_call"):
+            cur.execute("SELECT task_cancel.create_task(%s, %s, %s, 1)",
+                        (c, t, 42 if t == "outbound_call" else None))
+
+    rnd = random.Random(SEED)
+    calls = []
+    # NULL in every position of every function
+    for name, sql, kinds in FUNCTIONS:
+        for pos in range(len(kinds)):
+            args = [{"t": "+15550001", "i": 1, "a": ["+15550001"]}[k] for k in kinds]
+            if name.startswith("cancel_tasks"):
+                args[1], args[2] = "all", None
+            args[pos] = None
+            calls.append((name, sql, args))
+    # random combinations
+    for _ in range(CALLS):
+        name, sql, kinds = rnd.choice(FUNCTIONS)
+        calls.append((name, sql, [value(k, rnd) for k in kinds]))
+    # bytes that are not UTF-8, as a string literal and as a parameter
+    calls.append(("cancel_tasks", "SELECT * FROM task_cancel.cancel_tasks(E'\\xff\\xfe'::text, 'all', NULL, 1)", []))
+    calls.append(("cancel_tasks", "SELECT * FROM task_cancel.cancel_tasks(convert_from('\\xfffe'::bytea, 'UTF8'), 'all', NULL, 1)", []))
+    calls.append(("create_task", "SELECT task_cancel.create_task(%s, %s)", [b"\xff\xfe", "inbound_call"]))
+
+    ok_calls = errors = 0
+    states = collections.Counter()
+    bad_state = []
+    changed_on_error = []
+    crashed = []
+    wrong = []
+    for name, sql, args in calls:
+        before = fingerprint(cur)
+        try:
+            cur.execute(sql, args)
+            rows = cur.fetchall()
+            ok_calls += 1
+            if name.startswith("cancel_tasks") and rows:
+                ids = [r[0] for r in rows]
+                cur.execute("SELECT count(*) FROM task_cancel.tasks WHERE id = ANY(%s) AND status = 'canceled'", (ids,))
+                if cur.fetchone()[0] != len(set(ids)):
+                    wrong.append(name + describe(args))
+            if name == "create_task":
+                cur.execute("SELECT count(*) FROM task_cancel.tasks WHERE id = %s", (rows[0][0],))
+                if cur.fetchone()[0] != 1:
+                    wrong.append(name + describe(args))
+        except psycopg2.OperationalError as e:
+            crashed.append("%s%s: %s" % (name, describe(args), e))
+            conn = psycopg2.connect(dbname=DB)
+            conn.autocommit = True
+            cur = conn.cursor()
+            continue
+        except psycopg2.Error as e:
+            errors += 1
+            states[e.pgcode] += 1
+            if e.pgcode not in ALLOWED:
+                bad_state.append("%s%s: %s %s" % (name, describe(args), e.pgcode, str(e).splitlines()[0]))
+            if fingerprint(cur) != before:
+                changed_on_error.append(name + describe(args))
+
+    total = len(calls)
+    check(not crashed, "%d calls, no connection lost%s" % (total, "" if not crashed else ": " + crashed[0]))
+    check(not bad_state, "%d errors, every SQLSTATE documented (%s)%s" % (
+        errors, ", ".join("%s: %d" % kv for kv in sorted(states.items())),
+        "" if not bad_state else "; e.g. " + "; ".join(bad_state[:3])))
+    check(not changed_on_error, "no error changed any row%s" % (
+        "" if not changed_on_error else ": " + changed_on_error[0]))
+    check(not wrong, "%d successful calls, results consistent with the tables%s" % (
+        ok_calls, "" if not wrong else ": " + wrong[0]))
+    with admin.cursor() as acur:
+        acur.execute("SELECT pg_postmaster_start_time()")
+        check(acur.fetchone()[0] == started, "the server never restarted")
+        cur.close()
+        conn.close()
+        acur.execute("DROP DATABASE " + DB)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
