@@ -4,7 +4,8 @@ PG_CONFIG ?= pg_config
 EXTENSION  = task_cancel
 MODULE_big = task_cancel
 OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
-             src/cancel_tasks.o src/router.o src/status_guard.o
+             src/cancel_tasks.o src/lookup_cache.o src/router.o \
+             src/status_guard.o
 DATA       = $(wildcard sql/task_cancel--*.sql)
 
 # Test lists are wildcards (a new file always runs); ":=" so an empty list

@@ -295,6 +295,28 @@ CREATE TRIGGER zz_status_guard
     BEFORE UPDATE ON task_cancel.tasks
     FOR EACH ROW EXECUTE FUNCTION task_cancel.status_guard();
 
+CREATE FUNCTION task_cancel.lookup_changed()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'tc_lookup_changed';
+COMMENT ON FUNCTION task_cancel.lookup_changed() IS
+    'Trigger: tell every backend''s cancel_tasks lookup cache that journeys, task_types or campaigns changed';
+
+/*
+ * cancel_tasks keeps journey names, task types and campaign names in a
+ * per-backend cache; any change to these tables, committed, empties it in
+ * every backend (src/lookup_cache.c).
+ */
+CREATE TRIGGER lookup_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON task_cancel.journeys
+    FOR EACH STATEMENT EXECUTE FUNCTION task_cancel.lookup_changed();
+CREATE TRIGGER lookup_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON task_cancel.task_types
+    FOR EACH STATEMENT EXECUTE FUNCTION task_cancel.lookup_changed();
+CREATE TRIGGER lookup_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON task_cancel.campaigns
+    FOR EACH STATEMENT EXECUTE FUNCTION task_cancel.lookup_changed();
+
 -------------------------------------------------------------------------------
 -- Views
 -------------------------------------------------------------------------------
@@ -344,3 +366,4 @@ REVOKE ALL ON FUNCTION task_cancel.complete_task(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.cancel_tasks(text, text, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.cancel_tasks(text[], text, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.status_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.lookup_changed() FROM PUBLIC;

@@ -7,10 +7,11 @@
  * A call has three steps:
  *
  *	1. Check the arguments (before SPI_connect, before any write).
- *	2. Look up, in one statement of their own, what the cancel needs from
- *	   the small tables: the journey's current name, the task types it may
- *	   cancel, and for mode "campaign" the campaign.  No statement joins
- *	   tasks with another table (API.md, scale-out rules).
+ *	2. Look up what the cancel needs from the small tables: the journey's
+ *	   current name, the task types it may cancel, and for mode "campaign"
+ *	   the campaign -- from the backend's lookup cache, or in statements of
+ *	   their own (lookup_cache.c).  No statement joins tasks with another
+ *	   table (API.md, scale-out rules).
  *	3. Lock the matching tasks in one statement and, if there are any,
  *	   cancel exactly those in a second; the locked rows are the result
  *	   and go to the caller's tuplestore.
@@ -62,33 +63,6 @@ typedef struct CancelRequest
 
 #define TC_CANCEL_NCOLS 3
 #define TC_CANCEL_ARRAY_NCOLS 4
-
-/*
- * Lookups: one statement per mode fetches everything the cancel needs from
- * the small tables -- the journey's name, the cancelable task types (or
- * the named type's label and flag), the campaign's name -- each by its
- * key.  None touches tasks; each returns exactly one row, with NULLs for
- * what does not exist, so the caller can say which argument was wrong.  One statement instead of two or three saves
- * executor start-ups on every call.
- */
-static const char *const lookup_all_sql =
-"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
-"       (SELECT pg_catalog.array_agg(tt.name ORDER BY tt.name)"
-"          FROM task_cancel.task_types AS tt WHERE tt.cancelable)";
-
-static const char *const lookup_task_type_sql =
-"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
-"       tt.label, tt.cancelable"
-"  FROM (VALUES (1)) AS one"
-"  LEFT JOIN task_cancel.task_types AS tt ON tt.name = $2";
-
-static const char *const lookup_campaign_sql =
-"SELECT (SELECT j.name FROM task_cancel.journeys AS j WHERE j.id = $1),"
-"       (SELECT pg_catalog.array_agg(tt.name ORDER BY tt.name)"
-"          FROM task_cancel.task_types AS tt WHERE tt.cancelable),"
-"       c.name"
-"  FROM (VALUES (1)) AS one"
-"  LEFT JOIN task_cancel.campaigns AS c ON c.id = $2";
 
 /*
  * The cancel, and why it is safe under concurrency.
@@ -242,112 +216,59 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 }
 
 /*
- * column_value
- *		Column col of the lookup's single row, and whether it is NULL.
- */
-static Datum
-column_value(int col, bool *isnull)
-{
-	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col,
-						 isnull);
-}
-
-/*
- * cancelable_types
- *		The text[] of cancelable task types from lookup column col.
- *
- * No cancelable type at all yields an empty array, so the cancel finds
- * nothing rather than everything.
- */
-static Datum
-cancelable_types(int col)
-{
-	bool		isnull;
-	Datum		types = column_value(col, &isnull);
-
-	if (isnull)
-		return PointerGetDatum(construct_empty_array(TEXTOID));
-	return types;
-}
-
-/*
  * resolve_request
- *		Look up the journey, the task types and the campaign in one
- *		statement, and compose the cancel reason.
+ *		Look up the journey, the task type or campaign, and the cancelable
+ *		types (lookup_cache.c), and compose the cancel reason.
  *
- * Must run inside SPI; results are in the per-call SPI context.  Raises
- * 22023 for an unregistered journey, an unknown task type or campaign, and
- * 0A000 for a task type that is never cancelable.  Locks nothing.
+ * Must run inside SPI; results are palloc'd in the per-call SPI context.
+ * Raises 22023 for an unregistered journey, an unknown task type or
+ * campaign, and 0A000 for a task type that is never cancelable.  Locks
+ * nothing.
  */
 static void
 resolve_request(CancelRequest *req)
 {
-	static SPIPlanPtr all_plan = NULL;
-	static SPIPlanPtr task_type_plan = NULL;
-	static SPIPlanPtr campaign_plan = NULL;
-	Oid			argtypes[2] = {INT8OID, InvalidOid};
-	Datum		args[2];
-	bool		isnull;
+	char	   *journey;
 
-	args[0] = Int64GetDatum(req->journey_id);
-	switch (req->mode)
-	{
-		case CANCEL_ALL:
-			tc_execute_kept(&all_plan, lookup_all_sql, 1, argtypes, args,
-							NULL, SPI_OK_SELECT);
-			break;
-		case CANCEL_TASK_TYPE:
-			argtypes[1] = TEXTOID;
-			args[1] = CStringGetTextDatum(req->type_name);
-			tc_execute_kept(&task_type_plan, lookup_task_type_sql, 2,
-							argtypes, args, NULL, SPI_OK_SELECT);
-			break;
-		case CANCEL_CAMPAIGN:
-			argtypes[1] = INT8OID;
-			args[1] = Int64GetDatum(req->campaign_id);
-			tc_execute_kept(&campaign_plan, lookup_campaign_sql, 2,
-							argtypes, args, NULL, SPI_OK_SELECT);
-			break;
-	}
-	if (SPI_processed != 1)
-		elog(ERROR, "cancel_tasks lookup returned " UINT64_FORMAT " rows",
-			 SPI_processed);
+	tc_lookup_accept_changes();
 
-	req->journey_name = column_value(1, &isnull);
-	if (isnull)
+	journey = tc_journey_name(req->journey_id);
+	if (journey == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey %lld is not registered",
 						(long long) req->journey_id),
 				 errhint("Register it first with task_cancel.register_journey(id, name).")));
+	req->journey_name = CStringGetTextDatum(journey);
 
 	switch (req->mode)
 	{
 		case CANCEL_ALL:
-			req->types = cancelable_types(2);
+			req->types = tc_cancelable_types();
 			req->reason = pstrdup("Cancel Task block: all of the customer's waiting tasks");
 			break;
 
 		case CANCEL_TASK_TYPE:
 			{
 				char	   *label;
-				Datum		cancelable = column_value(3, &isnull);
+				bool		cancelable;
+				Datum		one_type;
 
-				if (isnull)
+				if (!tc_task_type(req->type_name, &label, &cancelable))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("unknown task type \"%s\"", req->type_name),
 							 errhint("Task types are listed in task_cancel.task_types.")));
-				label = TextDatumGetCString(column_value(2, &isnull));
-				if (!DatumGetBool(cancelable))
+				if (!cancelable)
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							 errmsg("tasks of type \"%s\" cannot be canceled",
 									req->type_name),
 							 errdetail("Tasks of type \"%s\" (%s) are never canceled by a journey.",
 									   req->type_name, label)));
+				one_type = CStringGetTextDatum(req->type_name);
 				req->types = PointerGetDatum(
-					construct_array_builtin(&args[1], 1, TEXTOID));
+					construct_array_builtin(&one_type, 1, TEXTOID));
 				req->reason = psprintf("Cancel Task block: waiting tasks of type %s (%s)",
 									   label, req->type_name);
 			}
@@ -355,18 +276,17 @@ resolve_request(CancelRequest *req)
 
 		case CANCEL_CAMPAIGN:
 			{
-				Datum		name = column_value(3, &isnull);
+				char	   *campaign = tc_campaign_name(req->campaign_id);
 
-				if (isnull)
+				if (campaign == NULL)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("campaign %lld does not exist",
 									(long long) req->campaign_id),
 							 errhint("Campaigns are listed in task_cancel.campaigns.")));
 				req->reason = psprintf("Cancel Task block: waiting tasks of campaign %s (id %lld)",
-									   TextDatumGetCString(name),
-									   (long long) req->campaign_id);
-				req->types = cancelable_types(2);
+									   campaign, (long long) req->campaign_id);
+				req->types = tc_cancelable_types();
 			}
 			break;
 	}

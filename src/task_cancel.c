@@ -28,6 +28,9 @@
  *								accept_task(), wrap_task(), complete_task()
  *	src/status_guard.c			trigger function status_guard(): the status
  *								state machine and immutable audit columns
+ *	src/lookup_cache.c			trigger function lookup_changed(), and the
+ *								per-backend cache of journey names, task
+ *								types and campaign names it keeps current
  *	src/arguments.c				argument checks shared by the entry points
  *	src/plans.c					prepare-once, keep-forever SPI execution
  *
@@ -36,7 +39,9 @@
  * live in CacheMemoryContext for the life of the backend, so the statics
  * never point into per-call memory; the plan cache re-plans them by itself
  * after DDL on the tables they use.  Everything else is allocated in the
- * per-call SPI context and released by SPI_finish().
+ * per-call SPI context and released by SPI_finish(), except the lookup
+ * cache, which lives in its own context under CacheMemoryContext and is
+ * emptied by relcache invalidations of the lookup tables (lookup_cache.c).
  *
  * IDENTIFICATION
  *	  src/task_cancel.c

@@ -46,9 +46,13 @@ SELECT name, cancelable, seeded FROM task_cancel.task_types WHERE name = 'email'
 SELECT indexname, indexdef FROM pg_indexes
  WHERE schemaname = 'task_cancel' AND tablename = 'tasks' ORDER BY 1;
 
--- Triggers on tasks.
-SELECT tgname, tgenabled FROM pg_trigger
- WHERE tgrelid = 'task_cancel.tasks'::regclass AND NOT tgisinternal;
+-- Triggers: the status guard on tasks; on the lookup tables, the trigger
+-- that keeps every backend's lookup cache current.
+SELECT tgrelid::regclass AS "table", tgname, tgenabled FROM pg_trigger
+ WHERE tgrelid IN ('task_cancel.tasks'::regclass, 'task_cancel.journeys'::regclass,
+                   'task_cancel.task_types'::regclass, 'task_cancel.campaigns'::regclass)
+   AND NOT tgisinternal
+ ORDER BY tgrelid::regclass::text, tgname;
 
 -- Every table, view and function has a comment.
 SELECT c.relname AS uncommented_relation

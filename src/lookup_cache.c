@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ *
+ * lookup_cache.c
+ *	  Per-backend cache of what cancel_tasks looks up in the small tables:
+ *	  journey names, task types, campaign names.
+ *
+ * Every cancel needs the journey's current name and the cancelable task
+ * types, and these change rarely, while the journey engine cancels
+ * thousands of times a second.  Reading them through SPI costs an executor
+ * start-up per call; this cache answers from backend memory instead.
+ *
+ * Why it is never stale:
+ *
+ *	- Every INSERT, UPDATE, DELETE or TRUNCATE of journeys, task_types or
+ *	  campaigns fires the statement trigger tc_lookup_changed(), which
+ *	  queues a relcache invalidation of that table.  PostgreSQL delivers it
+ *	  to every backend when the changing transaction commits (and to the
+ *	  changing backend itself at its next command), so a rolled-back change
+ *	  invalidates nothing.
+ *	- tc_lookup_accept_changes() runs at the start of every cancel and
+ *	  reads the pending invalidations; the relcache callback registered
+ *	  here then empties the whole cache.  So a cancel sees every change
+ *	  committed before it started, as a READ COMMITTED statement would.
+ *	- Only rows that exist are cached: an unknown journey, type or
+ *	  campaign is looked up again on every call, and its error raised.
+ *
+ * Memory: everything lives in one context under CacheMemoryContext, reset
+ * as a whole on invalidation.  It holds at most the rows this backend has
+ * used, and the task types table.
+ *
+ * IDENTIFICATION
+ *	  src/lookup_cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_lookup_changed);
+
+/* A journey or campaign: id and name. */
+typedef struct NamedEntry
+{
+	int64		id;				/* hash key */
+	char	   *name;
+} NamedEntry;
+
+/* One row of task_types. */
+typedef struct TaskTypeEntry
+{
+	char	   *name;
+	char	   *label;
+	bool		cancelable;
+} TaskTypeEntry;
+
+/* The task_types table, and its cancelable type names as a text[]. */
+typedef struct TaskTypes
+{
+	int			n;
+	TaskTypeEntry *entries;
+	ArrayType  *cancelable;
+} TaskTypes;
+
+static MemoryContext cache_context = NULL;
+static HTAB *journeys = NULL;
+static HTAB *campaigns = NULL;
+static TaskTypes *task_types = NULL;	/* NULL: not loaded */
+
+/*
+ * Bumped by every reset.  A lookup that reads a table notes it first and
+ * caches what it read only if no reset happened meanwhile: an invalidation
+ * processed during the read may stand for a change the read did not see.
+ */
+static uint64 generation = 0;
+static Oid	cached_relids[3];	/* journeys, task_types, campaigns */
+static bool callback_registered = false;
+
+static const char *const journey_sql =
+"SELECT name FROM task_cancel.journeys WHERE id = $1";
+
+static const char *const campaign_sql =
+"SELECT name FROM task_cancel.campaigns WHERE id = $1";
+
+static const char *const task_types_sql =
+"SELECT name, label, cancelable FROM task_cancel.task_types ORDER BY name";
+
+/*
+ * reset_cache
+ *		Forget everything; the next lookup starts again from the tables.
+ */
+static void
+reset_cache(void)
+{
+	if (cache_context != NULL)
+		MemoryContextReset(cache_context);
+	journeys = NULL;
+	campaigns = NULL;
+	task_types = NULL;
+	memset(cached_relids, 0, sizeof(cached_relids));
+	generation++;
+}
+
+/*
+ * invalidate_callback
+ *		Relcache callback: empty the cache when one of our lookup tables
+ *		(or every relation, InvalidOid) is invalidated.
+ */
+static void
+invalidate_callback(Datum arg pg_attribute_unused(), Oid relid)
+{
+	int			i;
+
+	if (relid == InvalidOid)
+	{
+		reset_cache();
+		return;
+	}
+	for (i = 0; i < (int) lengthof(cached_relids); i++)
+	{
+		if (cached_relids[i] == relid)
+		{
+			reset_cache();
+			return;
+		}
+	}
+}
+
+/*
+ * prepare_cache
+ *		Make sure the context, the callback and the table ids are there.
+ *
+ * The relation ids are what the callback compares against; they are
+ * looked up when the cache is (re)filled, so a dropped and recreated
+ * extension is noticed too.
+ */
+static void
+prepare_cache(void)
+{
+	Oid			nsp;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(invalidate_callback, (Datum) 0);
+		callback_registered = true;
+	}
+	if (cache_context == NULL)
+		cache_context = AllocSetContextCreate(CacheMemoryContext,
+											  "task_cancel lookup cache",
+											  ALLOCSET_SMALL_SIZES);
+	if (!OidIsValid(cached_relids[0]))
+	{
+		nsp = get_namespace_oid("task_cancel", false);
+		cached_relids[0] = get_relname_relid("journeys", nsp);
+		cached_relids[1] = get_relname_relid("task_types", nsp);
+		cached_relids[2] = get_relname_relid("campaigns", nsp);
+	}
+}
+
+/*
+ * tc_lookup_accept_changes
+ *		Apply invalidations other backends have committed, so the cache
+ *		reflects every lookup-table change committed before this call.
+ */
+void
+tc_lookup_accept_changes(void)
+{
+	AcceptInvalidationMessages();
+}
+
+/*
+ * named_lookup
+ *		Name of id in *table (journeys or campaigns), read with sql on a
+ *		miss; NULL if no such row.  Must run inside SPI.  The result is
+ *		palloc'd in the current context: the cache may be emptied by any
+ *		later statement of the call.
+ */
+static char *
+named_lookup(HTAB **table, SPIPlanPtr *plan, const char *sql, int64 id)
+{
+	NamedEntry *entry;
+	bool		found;
+	Oid			argtype = INT8OID;
+	Datum		arg = Int64GetDatum(id);
+	bool		isnull;
+	char	   *name;
+	uint64		read_at;
+
+	prepare_cache();
+	if (*table == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(NamedEntry);
+		ctl.hcxt = cache_context;
+		*table = hash_create("task_cancel lookup names", 64, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	entry = hash_search(*table, &id, HASH_FIND, NULL);
+	if (entry != NULL)
+		return pstrdup(entry->name);
+
+	read_at = generation;
+	if (tc_execute_kept(plan, sql, 1, &argtype, &arg, NULL,
+						SPI_OK_SELECT) == 0)
+		return NULL;
+	name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
+	if (generation == read_at)
+	{
+		entry = hash_search(*table, &id, HASH_ENTER, &found);
+		entry->name = MemoryContextStrdup(cache_context, name);
+	}
+	return name;
+}
+
+/*
+ * tc_journey_name
+ *		The current name of journey id, or NULL if it is not registered.
+ *		Must run inside SPI; the result is palloc'd in the current context.
+ */
+char *
+tc_journey_name(int64 id)
+{
+	static SPIPlanPtr plan = NULL;
+
+	return named_lookup(&journeys, &plan, journey_sql, id);
+}
+
+/*
+ * tc_campaign_name
+ *		The name of campaign id, or NULL if there is none.  As
+ *		tc_journey_name().
+ */
+char *
+tc_campaign_name(int64 id)
+{
+	static SPIPlanPtr plan = NULL;
+
+	return named_lookup(&campaigns, &plan, campaign_sql, id);
+}
+
+/*
+ * read_task_types
+ *		Read the whole task_types table (a few rows) in the current memory
+ *		context.  Must run inside SPI.
+ */
+static TaskTypes *
+read_task_types(void)
+{
+	static SPIPlanPtr plan = NULL;
+	TaskTypes  *tt = palloc(sizeof(TaskTypes));
+	Datum	   *names;
+	int			ncancelable = 0;
+	uint64		n;
+	uint64		i;
+
+	n = tc_execute_kept(&plan, task_types_sql, 0, NULL, NULL, NULL,
+						SPI_OK_SELECT);
+	tt->n = (int) n;
+	tt->entries = palloc(sizeof(TaskTypeEntry) * Max(n, 1));
+	names = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		TaskTypeEntry *e = &tt->entries[i];
+		bool		isnull;
+
+		e->name = TextDatumGetCString(SPI_getbinval(tuple, tupdesc, 1, &isnull));
+		e->label = TextDatumGetCString(SPI_getbinval(tuple, tupdesc, 2, &isnull));
+		e->cancelable = DatumGetBool(SPI_getbinval(tuple, tupdesc, 3, &isnull));
+		if (e->cancelable)
+			names[ncancelable++] = CStringGetTextDatum(e->name);
+	}
+	tt->cancelable = construct_array_builtin(names, ncancelable, TEXTOID);
+	return tt;
+}
+
+/*
+ * copy_task_types
+ *		A deep copy of tt in the current memory context.
+ */
+static TaskTypes *
+copy_task_types(const TaskTypes *tt)
+{
+	TaskTypes  *copy = palloc(sizeof(TaskTypes));
+	int			i;
+
+	copy->n = tt->n;
+	copy->entries = palloc(sizeof(TaskTypeEntry) * Max(tt->n, 1));
+	for (i = 0; i < tt->n; i++)
+	{
+		copy->entries[i].name = pstrdup(tt->entries[i].name);
+		copy->entries[i].label = pstrdup(tt->entries[i].label);
+		copy->entries[i].cancelable = tt->entries[i].cancelable;
+	}
+	copy->cancelable = DatumGetArrayTypePCopy(PointerGetDatum(tt->cancelable));
+	return copy;
+}
+
+/*
+ * current_task_types
+ *		The task_types table, from the cache or read now (and cached if no
+ *		invalidation arrived while reading).  Must run inside SPI.  The
+ *		result may belong to the cache, which the next statement can empty:
+ *		callers copy what they keep before running one.
+ */
+static const TaskTypes *
+current_task_types(void)
+{
+	TaskTypes  *tt;
+	uint64		read_at;
+	MemoryContext old;
+
+	prepare_cache();
+	if (task_types != NULL)
+		return task_types;
+
+	read_at = generation;
+	tt = read_task_types();
+	if (generation == read_at)
+	{
+		old = MemoryContextSwitchTo(cache_context);
+		task_types = copy_task_types(tt);
+		MemoryContextSwitchTo(old);
+	}
+	return tt;
+}
+
+/*
+ * tc_task_type
+ *		Label and cancelable flag of the task type called name; false if
+ *		there is no such type.  Must run inside SPI; *label is palloc'd in
+ *		the current context.
+ */
+bool
+tc_task_type(const char *name, char **label, bool *cancelable)
+{
+	const TaskTypes *tt = current_task_types();
+	int			i;
+
+	for (i = 0; i < tt->n; i++)
+	{
+		if (strcmp(tt->entries[i].name, name) == 0)
+		{
+			*label = pstrdup(tt->entries[i].label);
+			*cancelable = tt->entries[i].cancelable;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * tc_cancelable_types
+ *		Every cancelable task type, as a text[] Datum (empty if none, so a
+ *		cancel finds nothing rather than everything).  Must run inside SPI;
+ *		the array is palloc'd in the current context.
+ */
+Datum
+tc_cancelable_types(void)
+{
+	return PointerGetDatum(DatumGetArrayTypePCopy(
+		PointerGetDatum(current_task_types()->cancelable)));
+}
+
+/*
+ * tc_lookup_changed
+ *		AFTER ... FOR EACH STATEMENT trigger on journeys, task_types and
+ *		campaigns: queue a relcache invalidation of the table, which every
+ *		backend's lookup cache obeys once this transaction commits.
+ *
+ * Raises 39P01 when attached any other way.
+ */
+Datum
+tc_lookup_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"lookup_changed\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"lookup_changed\" must be fired AFTER ... FOR EACH STATEMENT")));
+
+	CacheInvalidateRelcache(trigdata->tg_relation);
+
+	return PointerGetDatum(NULL);
+}
