@@ -105,10 +105,24 @@ if len(mem) == 2:
         big - small, "met" if big - small <= 1 << 20 else "MISSED"))
 
 try:
-    say("")
-    say(open(outdir + "/instructions.md").read().rstrip())
+    instr = open(outdir + "/instructions.md").read().rstrip()
 except OSError:
-    pass
+    instr = None
+if instr:
+    say("")
+    say(instr)
+    # Goals judged by instruction counts, which repeat exactly.
+    for line in instr.split("\n"):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 6 and cells[0] in ("W1", "W2", "W4"):
+            a, ours = int(cells[1]), int(cells[3])
+            goal = {"W1": 1.15, "W2": 1.15, "W4": 1.3}[cells[0]]
+            goals.append("%s by instructions: A/ours = %.2f, goal >= %.2f: %s" % (
+                cells[0], a / ours, goal, "met" if a / ours >= goal else "MISSED"))
+        if len(cells) == 5 and cells[4].endswith("%") and cells[0].isdigit():
+            cost = float(cells[4].rstrip(" %"))
+            goals.append("W7 by instructions: C guard costs %.1f %%, goal <= 5 %%: %s" % (
+                cost, "met" if cost <= 5 else "MISSED"))
 
 say("")
 say("Goals:")

@@ -23,9 +23,12 @@ SELECT id, canceled_by_journey_name FROM task_cancel.tasks
  WHERE status = 'canceled' ORDER BY id;
 ROLLBACK;
 
--- A rolled-back rename leaves the old name.
+-- A rolled-back rename leaves the old name, even when a cancel of the same
+-- transaction had already used (and cached) the new one.
 BEGIN;
 SELECT task_cancel.register_journey(1, 'Never committed');
+SELECT count(*) FROM task_cancel.cancel_tasks('+15550001', 'task_type', 'custom_task', 1);
+SELECT DISTINCT canceled_by_journey_name FROM task_cancel.tasks WHERE status = 'canceled';
 ROLLBACK;
 BEGIN;
 SELECT task_id FROM task_cancel.cancel_tasks('+15550001', 'task_type', 'inbound_sms', 1);
