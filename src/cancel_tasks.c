@@ -95,7 +95,7 @@ typedef struct CancelRequest
  * else can change them while we hold their locks, so it neither waits nor
  * re-checks; the status trigger checks each move into "canceled" as for
  * any other UPDATE.  A call that finds nothing to cancel -- the journey
- * engine's idempotent re-run -- costs one read-only plan.
+ * engine's idempotent re-run -- costs that one SELECT.
  */
 static const char *const lock_one_sql =
 "SELECT t.id, t.task_type, t.status"
