@@ -2,7 +2,8 @@
  *
  * cancel_tasks.c
  *	  task_cancel.cancel_tasks(): the Cancel Task block of a journey, for
- *	  one customer (text) or many (text[]).
+ *	  one customer (text) or many (text[]); and preview_cancel(), which
+ *	  says what it would cancel.
  *
  * A call has three steps:
  *
@@ -14,7 +15,12 @@
  *	   table (API.md, scale-out rules).
  *	3. Lock the matching tasks in one statement and, if there are any,
  *	   cancel exactly those in a second; the locked rows are the result
- *	   and go to the caller's tuplestore.
+ *	   and go to the caller's tuplestore.  Since 1.1 the cancel also
+ *	   writes one cancel_events row per customer and notifies listeners
+ *	   (cancel_write.c).
+ *
+ * preview_cancel() does steps 1 and 2 and runs step 3's query without the
+ * lock.
  *
  * All statements are constant SQL with $n parameters, prepared once per
  * backend (plans.c).
@@ -37,6 +43,9 @@
 
 PG_FUNCTION_INFO_V1(tc_cancel_tasks);
 PG_FUNCTION_INFO_V1(tc_cancel_tasks_array);
+PG_FUNCTION_INFO_V1(tc_cancel_tasks_1_1);
+PG_FUNCTION_INFO_V1(tc_cancel_tasks_array_1_1);
+PG_FUNCTION_INFO_V1(tc_preview_cancel);
 
 typedef enum CancelMode
 {
@@ -52,6 +61,7 @@ typedef enum CancelMode
 typedef struct CancelRequest
 {
 	CancelMode	mode;
+	char	   *arg;			/* the arg as given, NULL for mode all */
 	char	   *type_name;		/* mode task_type: the type's name */
 	int64		campaign_id;	/* mode campaign: the parsed id */
 	int64		journey_id;
@@ -119,6 +129,18 @@ static const char *const update_one_sql =
 "   AND status IN ('pending', 'reserved')";
 
 /*
+ * preview_cancel() runs the locking statement's query without the lock.
+ */
+static const char *const preview_sql =
+"SELECT t.id, t.task_type, t.status"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($2)"
+"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+" ORDER BY t.id";
+
+/*
  * The same for many customers: one locking statement whose lock order is
  * (customer, id) across all of them -- the order a single-customer cancel
  * uses too, so overlapping calls of either form cannot deadlock -- and one
@@ -151,12 +173,12 @@ static const char *const update_many_sql =
 
 /*
  * parse_request
- *		Check mode, arg and journey_id (arguments 1 to 3) and fill the
- *		argument part of req.
+ *		Check mode and arg (arguments 1 and 2) and fill the argument part
+ *		of req.
  *
  * Raises 22023 for a missing or unknown mode, for an argument that does not
- * fit the mode, 22P02 for a campaign id that is not an integer (from the
- * bigint input function itself) and 22004 for a NULL journey_id.
+ * fit the mode, and 22P02 for a campaign id that is not an integer (from
+ * the bigint input function itself).
  */
 static void
 parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
@@ -207,6 +229,16 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 				 errmsg("invalid cancel mode \"%s\"", mode),
 				 errhint("Valid modes are \"all\", \"task_type\" and \"campaign\".")));
 
+	req->arg = arg;
+}
+
+/*
+ * parse_journey
+ *		Check journey_id (argument 3) and put it into req; 22004 if NULL.
+ */
+static void
+parse_journey(FunctionCallInfo fcinfo, CancelRequest *req)
+{
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -216,23 +248,17 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 }
 
 /*
- * resolve_request
- *		Look up the journey, the task type or campaign, and the cancelable
- *		types (lookup_cache.c), and compose the cancel reason.
+ * resolve_journey
+ *		Look up the journey's current name (lookup_cache.c).
  *
- * Must run inside SPI; results are palloc'd in the per-call SPI context.
- * Raises 22023 for an unregistered journey, an unknown task type or
- * campaign, and 0A000 for a task type that is never cancelable.  Locks
- * nothing.
+ * Must run inside SPI, after tc_lookup_accept_changes(); raises 22023 for
+ * an unregistered journey.
  */
 static void
-resolve_request(CancelRequest *req)
+resolve_journey(CancelRequest *req)
 {
-	char	   *journey;
+	char	   *journey = tc_journey_name(req->journey_id);
 
-	tc_lookup_accept_changes();
-
-	journey = tc_journey_name(req->journey_id);
 	if (journey == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -240,7 +266,20 @@ resolve_request(CancelRequest *req)
 						(long long) req->journey_id),
 				 errhint("Register it first with task_cancel.register_journey(id, name).")));
 	req->journey_name = CStringGetTextDatum(journey);
+}
 
+/*
+ * resolve_request
+ *		Look up the task type or campaign and the cancelable types
+ *		(lookup_cache.c), and compose the cancel reason.
+ *
+ * Must run inside SPI, after tc_lookup_accept_changes(); results are
+ * palloc'd in the per-call SPI context.  Raises 22023 for an unknown task type or campaign, and 0A000 for a task
+ * type that is never cancelable.  Locks nothing.
+ */
+static void
+resolve_request(CancelRequest *req)
+{
 	switch (req->mode)
 	{
 		case CANCEL_ALL:
@@ -441,17 +480,51 @@ check_customers(FunctionCallInfo fcinfo)
 }
 
 /*
- * cancel_tasks(customer text, mode text, arg text, journey_id bigint)
+ * audit_of
+ *		The audit a 1.1 cancel writes for req: the journey, the mode and its
+ *		argument, the reason.
+ */
+static CancelAudit
+audit_of(const CancelRequest *req)
+{
+	static const char *const mode_names[] = {
+		[CANCEL_ALL] = "all",
+		[CANCEL_TASK_TYPE] = "task_type",
+		[CANCEL_CAMPAIGN] = "campaign",
+	};
+	CancelAudit audit = {0};
+
+	audit.mode = mode_names[req->mode];
+	if (req->mode == CANCEL_CAMPAIGN)
+		audit.arg = CStringGetTextDatum(psprintf("%lld",
+												 (long long) req->campaign_id));
+	else if (req->arg != NULL)
+		audit.arg = CStringGetTextDatum(req->arg);
+	audit.has_journey = true;
+	audit.journey_id = req->journey_id;
+	audit.journey_name = req->journey_name;
+	audit.reason = CStringGetTextDatum(req->reason);
+	return audit;
+}
+
+/*
+ * cancel_one
+ *		cancel_tasks(customer text, mode text, arg text, journey_id bigint)
  *		RETURNS TABLE (task_id bigint, task_type text, previous_status text)
  *
  * Cancels the customer's waiting, cancelable tasks that match the mode, in
  * the caller's transaction, and returns them ordered by task_id.  Locks the
  * rows it cancels in ascending id order and holds the locks until the
- * caller's transaction ends.  Errors are those of parse_request() and
- * resolve_request(), plus 22004/22023 for a NULL or empty customer.
+ * caller's transaction ends.  Errors are those of parse_request(),
+ * parse_journey(), resolve_journey() and resolve_request(), plus
+ * 22004/22023 for a NULL or empty customer.
+ *
+ * with_events (1.1) also writes the customer's cancel_events row, points
+ * the tasks at it and queues the notification (cancel_write.c); without it
+ * (1.0) only the tasks change.
  */
-Datum
-tc_cancel_tasks(PG_FUNCTION_ARGS)
+static Datum
+cancel_one(FunctionCallInfo fcinfo, bool with_events)
 {
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr update_plan = NULL;
@@ -463,17 +536,29 @@ tc_cancel_tasks(PG_FUNCTION_ARGS)
 
 	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
 	parse_request(fcinfo, &req);
+	parse_journey(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
+	tc_lookup_accept_changes();
+	resolve_journey(&req);
 	resolve_request(&req);
 	locked = lock_tasks(&lock_plan, lock_one_sql, TEXTOID, customer, &req);
 	n = SPI_processed;
 	if (n > 0)
 	{
-		cancel_locked(&update_plan, update_one_sql, TEXTOID, customer,
-					  column_array(locked, n, 1, INT8OID), n, &req);
+		Datum		ids = column_array(locked, n, 1, INT8OID);
+
+		if (with_events)
+		{
+			CancelAudit audit = audit_of(&req);
+
+			tc_cancel_one(customer, ids, n, &audit);
+		}
+		else
+			cancel_locked(&update_plan, update_one_sql, TEXTOID, customer,
+						  ids, n, &req);
 		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_NCOLS);
 	}
 	SPI_finish();
@@ -482,17 +567,19 @@ tc_cancel_tasks(PG_FUNCTION_ARGS)
 }
 
 /*
- * cancel_tasks(customers text[], mode text, arg text, journey_id bigint)
+ * cancel_many
+ *		cancel_tasks(customers text[], mode text, arg text, journey_id bigint)
  *		RETURNS TABLE (task_id bigint, customer text, task_type text,
  *					   previous_status text)
  *
- * The block-list form: the same as tc_cancel_tasks() for every customer in
- * the array, returned ordered by customer, then task_id.  Rows are locked
- * in ascending (customer, id) order.  An empty array cancels nothing,
- * duplicates are harmless.
+ * The block-list form: the same as cancel_one() for every customer in the
+ * array, returned ordered by customer, then task_id, with one event per
+ * customer that had something canceled.  Rows are locked in ascending
+ * (customer, id) order.  An empty array cancels nothing, duplicates are
+ * harmless.
  */
-Datum
-tc_cancel_tasks_array(PG_FUNCTION_ARGS)
+static Datum
+cancel_many(FunctionCallInfo fcinfo, bool with_events)
 {
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr update_plan = NULL;
@@ -504,21 +591,99 @@ tc_cancel_tasks_array(PG_FUNCTION_ARGS)
 
 	customers = PointerGetDatum(check_customers(fcinfo));
 	parse_request(fcinfo, &req);
+	parse_journey(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
+	tc_lookup_accept_changes();
+	resolve_journey(&req);
 	resolve_request(&req);
 	locked = lock_tasks(&lock_plan, lock_many_sql, TEXTARRAYOID, customers,
 						&req);
 	n = SPI_processed;
 	if (n > 0)
 	{
-		cancel_locked(&update_plan, update_many_sql, TEXTARRAYOID,
-					  column_array(locked, n, 2, TEXTOID),
-					  column_array(locked, n, 1, INT8OID), n, &req);
+		Datum		row_customers = column_array(locked, n, 2, TEXTOID);
+		Datum		ids = column_array(locked, n, 1, INT8OID);
+
+		if (with_events)
+		{
+			CancelAudit audit = audit_of(&req);
+
+			tc_cancel_many(row_customers, ids, n, &audit);
+		}
+		else
+			cancel_locked(&update_plan, update_many_sql, TEXTARRAYOID,
+						  row_customers, ids, n, &req);
 		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_ARRAY_NCOLS);
 	}
+	SPI_finish();
+
+	return (Datum) 0;
+}
+
+/*
+ * The SQL entry points.  Version 1.0's functions are bound to the first
+ * two, 1.1's to the "_1_1" ones (sql/task_cancel--1.0--1.1.sql), so a
+ * database keeps working between installing the new library and running
+ * ALTER EXTENSION ... UPDATE.
+ */
+Datum
+tc_cancel_tasks(PG_FUNCTION_ARGS)
+{
+	return cancel_one(fcinfo, false);
+}
+
+Datum
+tc_cancel_tasks_array(PG_FUNCTION_ARGS)
+{
+	return cancel_many(fcinfo, false);
+}
+
+Datum
+tc_cancel_tasks_1_1(PG_FUNCTION_ARGS)
+{
+	return cancel_one(fcinfo, true);
+}
+
+Datum
+tc_cancel_tasks_array_1_1(PG_FUNCTION_ARGS)
+{
+	return cancel_many(fcinfo, true);
+}
+
+/*
+ * preview_cancel(customer text, mode text, arg text)
+ *		RETURNS TABLE (task_id bigint, task_type text, status text)
+ *
+ * What cancel_tasks(customer, mode, arg, ...) would cancel right now: the
+ * same rows its locking statement would find, ordered by task_id, read
+ * with an ordinary snapshot.  It takes no row locks and writes nothing, so
+ * a task may change between a preview and a cancel.  The same errors as
+ * cancel_tasks for customer, mode and arg.
+ */
+Datum
+tc_preview_cancel(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CancelRequest req = {0};
+	Datum		customer;
+	SPITupleTable *found;
+	uint64		n;
+
+	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	parse_request(fcinfo, &req);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	tc_lookup_accept_changes();
+	resolve_request(&req);
+	found = lock_tasks(&plan, preview_sql, TEXTOID, customer, &req);
+	n = SPI_processed;
+	put_canceled_rows(rsinfo, found, n, TC_CANCEL_NCOLS);
 	SPI_finish();
 
 	return (Datum) 0;

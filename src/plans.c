@@ -28,26 +28,16 @@
 #include "task_cancel.h"
 
 /*
- * tc_execute_kept
- *		Execute sql with the given parameters, preparing it on first use.
+ * tc_kept_plan
+ *		The plan of sql in *plan, prepared and kept on first use.
  *
  * *plan is the caller's static cache slot; it is assigned only after the
  * plan has been kept, so an error while preparing leaves it NULL and the
- * next call tries again.  nulls uses SPI's convention (' ' not null, 'n'
- * null).  Every statement may write or lock, so it never runs read-only:
- * under READ COMMITTED each one gets a fresh snapshot.
- *
- * Must run inside SPI.  Returns SPI_processed; the rows, if any, are in
- * SPI_tuptable, in the per-call SPI context.  Any return code other than
- * expected_rc is an internal error.
+ * next call tries again.  Must run inside SPI.
  */
-uint64
-tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
-				Oid *argtypes, Datum *values, const char *nulls,
-				int expected_rc)
+SPIPlanPtr
+tc_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 {
-	int			rc;
-
 	if (*plan == NULL)
 	{
 		SPIPlanPtr	prepared = SPI_prepare_cursor(sql, nargs, argtypes,
@@ -60,8 +50,31 @@ tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 			elog(ERROR, "SPI_keepplan failed");
 		*plan = prepared;
 	}
+	return *plan;
+}
 
-	rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+/*
+ * tc_execute_kept
+ *		Execute sql with the given parameters, preparing it on first use
+ *		(tc_kept_plan()).
+ *
+ * nulls uses SPI's convention (' ' not null, 'n' null).  Every statement
+ * may write or lock, so it never runs read-only: under READ COMMITTED each
+ * one gets a fresh snapshot.
+ *
+ * Must run inside SPI.  Returns SPI_processed; the rows, if any, are in
+ * SPI_tuptable, in the per-call SPI context.  Any return code other than
+ * expected_rc is an internal error.
+ */
+uint64
+tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
+				Oid *argtypes, Datum *values, const char *nulls,
+				int expected_rc)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(tc_kept_plan(plan, sql, nargs, argtypes),
+						  values, nulls, false, 0);
 	if (rc != expected_rc)
 		elog(ERROR, "SPI_execute_plan returned %s, expected %s",
 			 SPI_result_code_string(rc),

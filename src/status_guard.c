@@ -79,14 +79,19 @@ static const bool transitions[TC_NUM_STATUSES][TC_NUM_STATUSES] = {
 
 /*
  * The cancel audit columns, written once by the move into "canceled".
- * canceled_at comes first: AUDIT_CANCELED_AT indexes it.
+ * canceled_at comes first: AUDIT_CANCELED_AT indexes it.  The columns from
+ * AUDIT_FIRST_1_1 on were added by version 1.1; a database still on 1.0
+ * does not have them yet, and the guard then checks the others.
  */
 #define AUDIT_CANCELED_AT 0
+#define AUDIT_FIRST_1_1 4
 static const char *const audit_column_names[] = {
 	"canceled_at",
 	"canceled_by_journey_id",
 	"canceled_by_journey_name",
 	"cancel_reason",
+	"canceled_by_agent",
+	"cancel_event_id",
 };
 
 #define TC_NUM_AUDIT_COLUMNS ((int) lengthof(audit_column_names))
@@ -101,17 +106,26 @@ typedef struct GuardColumns
 	AttrNumber	id;
 	AttrNumber	status;
 	AttrNumber	completed_at;
-	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];
+	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];	/* 0: not in this version */
 } GuardColumns;
 
+/*
+ * column_number
+ *		Number of the column called name; InvalidAttrNumber if it is
+ *		optional and missing, an internal error if it is required.
+ */
 static AttrNumber
-column_number(Relation rel, const char *name)
+column_number(Relation rel, const char *name, bool optional)
 {
 	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
 
 	if (attnum <= 0)
+	{
+		if (optional)
+			return InvalidAttrNumber;
 		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
 			 name, RelationGetRelationName(rel));
+	}
 	return (AttrNumber) attnum;
 }
 
@@ -125,11 +139,12 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 		return cols;
 
 	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
-	cols->id = column_number(rel, "id");
-	cols->status = column_number(rel, "status");
-	cols->completed_at = column_number(rel, "completed_at");
+	cols->id = column_number(rel, "id", false);
+	cols->status = column_number(rel, "status", false);
+	cols->completed_at = column_number(rel, "completed_at", false);
 	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
-		cols->audit[i] = column_number(rel, audit_column_names[i]);
+		cols->audit[i] = column_number(rel, audit_column_names[i],
+									   i >= AUDIT_FIRST_1_1);
 
 	fcinfo->flinfo->fn_extra = cols;
 	return cols;
@@ -248,12 +263,17 @@ check_audit_unchanged(Relation rel, const GuardColumns *cols, int64 task_id,
 	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
 	{
 		AttrNumber	attnum = cols->audit[i];
-		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+		Form_pg_attribute att;
 		bool		oldnull;
 		bool		newnull;
-		Datum		oldval = heap_getattr(oldtuple, attnum, tupdesc, &oldnull);
-		Datum		newval = heap_getattr(newtuple, attnum, tupdesc, &newnull);
+		Datum		oldval;
+		Datum		newval;
 
+		if (attnum == InvalidAttrNumber)
+			continue;
+		att = TupleDescAttr(tupdesc, attnum - 1);
+		oldval = heap_getattr(oldtuple, attnum, tupdesc, &oldnull);
+		newval = heap_getattr(newtuple, attnum, tupdesc, &newnull);
 		if (oldnull && newnull)
 			continue;
 		if (oldnull == newnull &&

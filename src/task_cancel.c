@@ -16,14 +16,32 @@
  *	cancelable	a task type whose task_types.cancelable is true;
  *				"automated_sms" never is.
  *	final		status "completed" or "canceled": nothing leaves it.
+ *	cancel event	one row of task_cancel.cancel_events: one customer's tasks
+ *				canceled by one call, announced on channel
+ *				"task_cancel_events" when the transaction commits (1.1).
+ *	blocked		a customer on the block list: their waiting tasks are
+ *				canceled, new ones are created canceled (1.1).
  *
  * Where each SQL object lives:
  *
  *	sql/task_cancel--1.0.sql	schema, tables, constraints, seed rows,
  *								register_journey(), register_campaign(),
  *								view past_tasks, privileges
+ *	sql/task_cancel--1.0--1.1.sql	version 1.1 on top of it (a fresh
+ *								install runs both): cancel_events,
+ *								blocked_customers, event_cursor_origin,
+ *								the new columns of tasks and past_tasks
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
- *								cancel_tasks(text[], ...)
+ *								cancel_tasks(text[], ...), both versions;
+ *								preview_cancel()
+ *	src/cancel_task.c			cancel_task(): an agent's cancel
+ *	src/block_list.c			block_customer(), unblock_customer() and
+ *								trigger function block_list_guard()
+ *	src/cancel_write.c			the writes every 1.1 cancel shares: tasks,
+ *								cancel_events row, notification
+ *	src/cancel_events_since.c	cancel_events_since() and its snapshot
+ *								cursors; trigger function
+ *								stamp_cancel_event()
  *	src/router.c				create_task(), reserve_task(), release_task(),
  *								accept_task(), wrap_task(), complete_task()
  *	src/status_guard.c			trigger function status_guard(): the status
@@ -33,6 +51,10 @@
  *								types and campaign names it keeps current
  *	src/arguments.c				argument checks shared by the entry points
  *	src/plans.c					prepare-once, keep-forever SPI execution
+ *
+ * Versions: one library serves a database on 1.0 and one on 1.1.  The 1.1
+ * script rebinds cancel_tasks to the "_1_1" entry points, which also write
+ * events; status_guard checks the 1.1 audit columns only where they exist.
  *
  * Cached plans: every statement runs through a SPIPlanPtr kept in a static
  * variable of the file that owns the statement (see plans.c).  Kept plans

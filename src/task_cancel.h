@@ -21,6 +21,8 @@ extern int64 tc_int64_arg(FunctionCallInfo fcinfo, int argno,
 						  const char *argname);
 
 /* plans.c */
+extern SPIPlanPtr tc_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs,
+							   Oid *argtypes);
 extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 							  Oid *argtypes, Datum *values, const char *nulls,
 							  int expected_rc);
@@ -31,5 +33,30 @@ extern char *tc_journey_name(int64 id);
 extern char *tc_campaign_name(int64 id);
 extern bool tc_task_type(const char *name, char **label, bool *cancelable);
 extern Datum tc_cancelable_types(void);
+
+/*
+ * cancel_write.c: who canceled and why, as written on every canceled task
+ * and on its cancel_events row.  Text fields are text Datums, (Datum) 0
+ * for NULL.
+ */
+typedef struct CancelAudit
+{
+	const char *mode;			/* all, task_type, campaign, task or block */
+	Datum		arg;			/* the mode's argument */
+	bool		has_journey;
+	int64		journey_id;
+	Datum		journey_name;
+	Datum		agent;
+	Datum		reason;			/* never NULL */
+} CancelAudit;
+
+#define TC_EVENTS_CHANNEL "task_cancel_events"
+
+extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,
+						   const CancelAudit *audit);
+extern void tc_cancel_many(Datum customers, Datum ids, uint64 n,
+						   const CancelAudit *audit);
+extern int64 tc_insert_event(Datum customer, Datum ids,
+							 const CancelAudit *audit);
 
 #endif							/* TASK_CANCEL_H */

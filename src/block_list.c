@@ -1,0 +1,543 @@
+/*-------------------------------------------------------------------------
+ *
+ * block_list.c
+ *	  The block list: block_customer(), unblock_customer(), and the
+ *	  trigger block_list_guard() that creates a blocked customer's new
+ *	  cancelable tasks already canceled.
+ *
+ * The race that matters is a block against a task being created for the
+ * same customer at the same moment.  Neither transaction sees the other's
+ * uncommitted row, so without care the block would cancel the tasks it
+ * sees, the creator would find no block, and a pending task of a blocked
+ * customer would survive both commits.  They meet on a lock instead: a
+ * per-customer lock in PostgreSQL's lock manager (an advisory-type lock
+ * tag with our own class number, so it never collides with the
+ * application's pg_advisory_lock() keys; customers are hashed to 64 bits,
+ * and two customers sharing a hash only wait for each other).
+ *
+ *	- The trigger takes the lock in share mode before it looks for a
+ *	  block, and keeps it until its transaction ends.  Creators do not
+ *	  wait for each other.
+ *	- block_customer() takes it in exclusive mode before it records the
+ *	  block and cancels.  It waits for creators in flight to finish, so
+ *	  their tasks are committed and its READ COMMITTED cancel sees them;
+ *	  creators that come later wait for the block to commit.
+ *	- The trigger looks for the block with the newest snapshot, not its
+ *	  transaction's: after waiting for a block it must see it even under
+ *	  REPEATABLE READ (ri_triggers.c checks foreign keys the same way).
+ *	- Under REPEATABLE READ or SERIALIZABLE, block_customer()'s snapshot
+ *	  may predate a task committed before it got the lock.  After
+ *	  canceling it looks again with the newest snapshot; a waiting task it
+ *	  could not see raises 40001 for the caller to retry, rather than
+ *	  leaving it behind.
+ *
+ * Lock order: block_customer() takes the customer lock before any task
+ * row lock.  A transaction that holds row locks on a customer's tasks and
+ * then creates a task for the same customer can therefore deadlock with a
+ * concurrent block of that customer; PostgreSQL detects it (40P01).
+ *
+ * Rows that carry an earlier created_at than the inserting transaction's
+ * start -- what pg_dump restores, or an import of history -- are records
+ * of the past and are stored as given.  A task created now has created_at
+ * = now(), the transaction's start.
+ *
+ * IDENTIFICATION
+ *	  src/block_list.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_block_customer);
+PG_FUNCTION_INFO_V1(tc_unblock_customer);
+PG_FUNCTION_INFO_V1(tc_block_list_guard);
+
+/* Lock class of the per-customer block lock: objsubid in pg_locks. */
+#define TC_BLOCK_LOCK_CLASS 0x7443
+
+static const char *const insert_block_sql =
+"INSERT INTO task_cancel.blocked_customers"
+" (customer, reason, blocked_by_journey_id)"
+" VALUES ($1, $2, $3)"
+" ON CONFLICT (customer) DO NOTHING";
+
+static const char *const delete_block_sql =
+"DELETE FROM task_cancel.blocked_customers WHERE customer = $1";
+
+/* The customer's waiting, cancelable tasks, locked as cancel_tasks does. */
+static const char *const lock_waiting_sql =
+"SELECT t.id"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($2)"
+" ORDER BY t.id"
+"   FOR NO KEY UPDATE";
+
+/* Run with the newest snapshot: is a waiting task left that we missed? */
+static const char *const any_waiting_sql =
+"SELECT t.id"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($2)"
+" LIMIT 1";
+
+/* A row of blocked_customers, as the trigger needs it. */
+typedef struct Block
+{
+	Datum		reason;			/* text */
+	bool		has_journey;
+	int64		journey_id;
+} Block;
+
+/* Column numbers of tasks that the trigger reads or writes. */
+typedef struct GuardColumns
+{
+	AttrNumber	id;
+	AttrNumber	customer;
+	AttrNumber	task_type;
+	AttrNumber	status;
+	AttrNumber	created_at;
+	AttrNumber	canceled_at;
+	AttrNumber	canceled_by_journey_id;
+	AttrNumber	canceled_by_journey_name;
+	AttrNumber	cancel_reason;
+	AttrNumber	cancel_event_id;
+} GuardColumns;
+
+/*
+ * lock_customer
+ *		Take the block lock of customer in mode (ShareLock for creators,
+ *		ExclusiveLock for block_customer), until the transaction ends.
+ */
+static void
+lock_customer(Datum customer, LOCKMODE mode)
+{
+	text	   *t = DatumGetTextPP(customer);
+	uint64		h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(t),
+										VARSIZE_ANY_EXHDR(t), 0);
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h,
+						 TC_BLOCK_LOCK_CLASS);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/*
+ * block_reason
+ *		The cancel_reason of a task canceled because of a block.
+ */
+static Datum
+block_reason(Datum reason)
+{
+	return CStringGetTextDatum(psprintf("Customer is on the block list: %s",
+										TextDatumGetCString(reason)));
+}
+
+/*
+ * column_number
+ *		Number of column name of rel; an internal error if it is missing.
+ */
+static AttrNumber
+column_number(Relation rel, const char *name)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (attnum <= 0)
+		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
+			 name, RelationGetRelationName(rel));
+	return (AttrNumber) attnum;
+}
+
+/*
+ * find_block
+ *		Look customer up in blocked_customers (next to tasks, in the same
+ *		schema) with the newest snapshot; true and *block filled, in the
+ *		current memory context, if the customer is blocked.
+ *
+ * A direct primary-key probe rather than a query: this runs for every
+ * task created, and a probe costs a small fraction of an executor start.
+ * Keeps the AccessShareLocks on the table and index until the transaction
+ * ends, as a query would.
+ */
+static bool
+find_block(Relation tasks, Datum customer, Block *block)
+{
+	Oid			relid = get_relname_relid("blocked_customers",
+										  RelationGetNamespace(tasks));
+	Relation	brel;
+	Relation	irel;
+	Snapshot	snapshot;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		found;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation \"blocked_customers\" does not exist");
+
+	brel = table_open(relid, AccessShareLock);
+	irel = index_open(RelationGetPrimaryKeyIndex(brel), AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customer);
+	key.sk_collation = irel->rd_indcollation[0];
+	scan = index_beginscan(brel, irel, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	slot = table_slot_create(brel, NULL);
+
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		bool		isnull;
+
+		block->reason = datumCopy(slot_getattr(slot,
+											   column_number(brel, "reason"),
+											   &isnull),
+								  false, -1);
+		block->journey_id = DatumGetInt64(
+			slot_getattr(slot, column_number(brel, "blocked_by_journey_id"),
+						 &isnull));
+		block->has_journey = !isnull;
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(irel, NoLock);
+	table_close(brel, NoLock);
+
+	return found;
+}
+
+/*
+ * journey_name
+ *		The journey's current name as text, or (Datum) 0 if it is not
+ *		registered.  Must run inside SPI, after tc_lookup_accept_changes().
+ */
+static Datum
+journey_name(int64 journey_id)
+{
+	char	   *name = tc_journey_name(journey_id);
+
+	return name != NULL ? CStringGetTextDatum(name) : (Datum) 0;
+}
+
+/*
+ * block_customer(customer text, reason text, journey_id bigint DEFAULT NULL)
+ *		RETURNS integer
+ *
+ * Records the block (blocking again keeps the first record) and cancels
+ * every waiting, cancelable task of the customer now; returns how many.
+ * customer or reason NULL: 22004, empty: 22023; journey_id not registered:
+ * 22023.  Locks: the customer's block lock (exclusive), then the tasks in
+ * ascending id order.  Under REPEATABLE READ or SERIALIZABLE, 40001 if a
+ * waiting task committed that the transaction's snapshot cannot see.
+ */
+Datum
+tc_block_customer(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr insert_plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	static SPIPlanPtr check_plan = NULL;
+	Datum		customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	Datum		reason = PointerGetDatum(tc_text_arg(fcinfo, 1, "reason"));
+	bool		has_journey = !PG_ARGISNULL(2);
+	Oid			insert_types[3] = {TEXTOID, TEXTOID, INT8OID};
+	Datum		insert_values[3];
+	char		insert_nulls[3] = {' ', ' ', ' '};
+	Oid			lock_types[2] = {TEXTOID, TEXTARRAYOID};
+	Datum		lock_values[2];
+	CancelAudit audit = {0};
+	uint64		n;
+
+	audit.mode = "block";
+	audit.arg = reason;
+	audit.has_journey = has_journey;
+	audit.journey_id = has_journey ? PG_GETARG_INT64(2) : 0;
+	audit.reason = block_reason(reason);
+
+	SPI_connect();
+	tc_lookup_accept_changes();
+	if (has_journey)
+	{
+		audit.journey_name = journey_name(audit.journey_id);
+		if (audit.journey_name == (Datum) 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("journey %lld is not registered",
+							(long long) audit.journey_id),
+					 errhint("Register it first with task_cancel.register_journey(id, name), or pass NULL.")));
+	}
+
+	lock_customer(customer, ExclusiveLock);
+
+	insert_values[0] = customer;
+	insert_values[1] = reason;
+	insert_values[2] = Int64GetDatum(audit.journey_id);
+	insert_nulls[2] = has_journey ? ' ' : 'n';
+	tc_execute_kept(&insert_plan, insert_block_sql, 3, insert_types,
+					insert_values, insert_nulls, SPI_OK_INSERT);
+
+	lock_values[0] = customer;
+	lock_values[1] = tc_cancelable_types();
+	n = tc_execute_kept(&lock_plan, lock_waiting_sql, 2, lock_types,
+						lock_values, NULL, SPI_OK_SELECT);
+	if (n > 0)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * n);
+		uint64		row;
+		bool		isnull;
+
+		for (row = 0; row < n; row++)
+			ids[row] = SPI_getbinval(SPI_tuptable->vals[row],
+									 SPI_tuptable->tupdesc, 1, &isnull);
+		tc_cancel_one(customer,
+					  PointerGetDatum(construct_array_builtin(ids, (int) n,
+															  INT8OID)),
+					  n, &audit);
+	}
+
+	if (IsolationUsesXactSnapshot())
+	{
+		int			rc;
+
+		rc = SPI_execute_snapshot(tc_kept_plan(&check_plan, any_waiting_sql,
+											   2, lock_types),
+								  lock_values, NULL, GetLatestSnapshot(),
+								  InvalidSnapshot, false, false, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute_snapshot returned %s",
+				 SPI_result_code_string(rc));
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to a task created concurrently for the customer"),
+					 errdetail("A waiting task of the customer was committed after this transaction's snapshot was taken."),
+					 errhint("The transaction might succeed if retried.")));
+	}
+	SPI_finish();
+
+	PG_RETURN_INT32((int32) n);
+}
+
+/*
+ * unblock_customer(customer text) RETURNS boolean
+ *
+ * Takes the customer off the block list; true if they were on it.  Tasks
+ * already canceled stay canceled.  customer NULL: 22004, empty: 22023.
+ */
+Datum
+tc_unblock_customer(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	Oid			argtype = TEXTOID;
+	uint64		n;
+
+	SPI_connect();
+	n = tc_execute_kept(&plan, delete_block_sql, 1, &argtype, &customer,
+						NULL, SPI_OK_DELETE);
+	SPI_finish();
+
+	PG_RETURN_BOOL(n > 0);
+}
+
+/*
+ * guard_columns
+ *		The column numbers of tasks, found by name once per statement and
+ *		kept in fn_extra (the row type cannot change during a statement).
+ */
+static GuardColumns *
+guard_columns(FunctionCallInfo fcinfo, Relation rel)
+{
+	GuardColumns *cols = (GuardColumns *) fcinfo->flinfo->fn_extra;
+
+	if (cols != NULL)
+		return cols;
+
+	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
+	cols->id = column_number(rel, "id");
+	cols->customer = column_number(rel, "customer");
+	cols->task_type = column_number(rel, "task_type");
+	cols->status = column_number(rel, "status");
+	cols->created_at = column_number(rel, "created_at");
+	cols->canceled_at = column_number(rel, "canceled_at");
+	cols->canceled_by_journey_id = column_number(rel, "canceled_by_journey_id");
+	cols->canceled_by_journey_name = column_number(rel, "canceled_by_journey_name");
+	cols->cancel_reason = column_number(rel, "cancel_reason");
+	cols->cancel_event_id = column_number(rel, "cancel_event_id");
+	fcinfo->flinfo->fn_extra = cols;
+	return cols;
+}
+
+/*
+ * is_waiting_status
+ *		Whether a status text is "pending" or "reserved".
+ */
+static bool
+is_waiting_status(Datum status)
+{
+	char	   *s = TextDatumGetCString(status);
+
+	return strcmp(s, "pending") == 0 || strcmp(s, "reserved") == 0;
+}
+
+/*
+ * born_canceled
+ *		newtuple, canceled because of block: the audit columns filled, its
+ *		event written and notified.  NULL if its type is not cancelable.
+ *
+ * Connects to SPI itself; the returned tuple is made in the caller's
+ * memory context.
+ */
+static HeapTuple
+born_canceled(Relation rel, const GuardColumns *cols, HeapTuple newtuple,
+			  Datum customer, const Block *block)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	CancelAudit audit = {0};
+	char	   *label;
+	bool		cancelable;
+	bool		isnull;
+	Datum		id;
+	int64		event_id;
+	int			columns[6];
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	HeapTuple	result;
+
+	SPI_connect();
+	tc_lookup_accept_changes();
+	if (!tc_task_type(TextDatumGetCString(heap_getattr(newtuple,
+													   cols->task_type,
+													   tupdesc, &isnull)),
+					  &label, &cancelable) || !cancelable)
+	{
+		SPI_finish();
+		return NULL;
+	}
+
+	audit.mode = "block";
+	audit.arg = block->reason;
+	audit.has_journey = block->has_journey;
+	audit.journey_id = block->journey_id;
+	if (block->has_journey)
+		audit.journey_name = journey_name(block->journey_id);
+	audit.reason = block_reason(block->reason);
+
+	id = heap_getattr(newtuple, cols->id, tupdesc, &isnull);
+	event_id = tc_insert_event(customer,
+							   PointerGetDatum(construct_array_builtin(&id, 1,
+																	   INT8OID)),
+							   &audit);
+
+	columns[0] = cols->status;
+	values[0] = CStringGetTextDatum("canceled");
+	columns[1] = cols->canceled_at;
+	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	columns[2] = cols->canceled_by_journey_id;
+	values[2] = Int64GetDatum(audit.journey_id);
+	nulls[2] = !audit.has_journey;
+	columns[3] = cols->canceled_by_journey_name;
+	values[3] = audit.journey_name;
+	nulls[3] = audit.journey_name == (Datum) 0;
+	columns[4] = cols->cancel_reason;
+	values[4] = audit.reason;
+	columns[5] = cols->cancel_event_id;
+	values[5] = Int64GetDatum(event_id);
+
+	MemoryContextSwitchTo(caller);
+	result = heap_modify_tuple_by_cols(newtuple, tupdesc, 6, columns, values,
+									   nulls);
+	SPI_finish();
+
+	return result;
+}
+
+/*
+ * tc_block_list_guard
+ *		BEFORE INSERT FOR EACH ROW trigger on task_cancel.tasks.
+ *
+ * Returns the row to insert: as given, or -- for a waiting, cancelable
+ * task of a blocked customer, created now -- canceled with the block's
+ * audit and a cancel event.  Takes the customer's block lock in share mode
+ * for every row created now in a waiting status.  Raises 39P01 when
+ * attached any other way.
+ */
+Datum
+tc_block_list_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	GuardColumns *cols;
+	HeapTuple	newtuple;
+	Datum		value;
+	Datum		customer;
+	bool		isnull;
+	Block		block;
+	HeapTuple	canceled;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"block_list_guard\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"block_list_guard\" must be fired BEFORE INSERT FOR EACH ROW")));
+
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	cols = guard_columns(fcinfo, rel);
+	newtuple = trigdata->tg_trigtuple;
+
+	/* History (restores, imports) and non-waiting tasks pass untouched. */
+	value = heap_getattr(newtuple, cols->created_at, tupdesc, &isnull);
+	if (isnull ||
+		DatumGetTimestampTz(value) < GetCurrentTransactionStartTimestamp())
+		return PointerGetDatum(newtuple);
+	value = heap_getattr(newtuple, cols->status, tupdesc, &isnull);
+	if (isnull || !is_waiting_status(value))
+		return PointerGetDatum(newtuple);
+	customer = heap_getattr(newtuple, cols->customer, tupdesc, &isnull);
+	if (isnull)
+		return PointerGetDatum(newtuple);	/* NOT NULL will reject it */
+
+	lock_customer(customer, ShareLock);
+	if (!find_block(rel, customer, &block))
+		return PointerGetDatum(newtuple);
+
+	canceled = born_canceled(rel, cols, newtuple, customer, &block);
+	return PointerGetDatum(canceled != NULL ? canceled : newtuple);
+}

@@ -1,0 +1,559 @@
+/*-------------------------------------------------------------------------
+ *
+ * cancel_events_since.c
+ *	  task_cancel.cancel_events_since(cursor): read cancel events exactly
+ *	  once, in batches bounded by transaction snapshots; and the trigger
+ *	  stamp_cancel_event() that records each event's transaction.
+ *
+ * Why ids are not enough: ids come from a sequence when the row is
+ * written, but transactions commit in any order.  A consumer that has read
+ * up to id 100 may later see id 99 commit; "id > 100" would miss it, and
+ * re-reading everything would repeat events.  PgQ solved this for queues
+ * with snapshots, and so do we.
+ *
+ * Every event row carries txid, the id of the top-level transaction that
+ * wrote it (stamp_cancel_event sets it, so nothing else can).  A snapshot
+ * (xmin, xmax, the list xip of transactions running when it was taken)
+ * says for every transaction id whether it had ended when the snapshot
+ * was taken: ids below xmin had, ids from xmax on had not, and between
+ * them all but those in xip had.  Snapshots only grow: a transaction ended
+ * in an older snapshot has ended in every newer one.  So the events
+ * committed between two snapshots A and B -- those whose txid has ended
+ * in B but not in A -- form a fixed set: nothing committed later can fall
+ * into it, and consecutive batches (A, B], (B, C], ... neither overlap nor
+ * leave gaps, whatever the commit order.
+ *
+ * A cursor is "1/origin/L/U/k": events of batches up to L are consumed,
+ * and of batch (L, U] those with id <= k.  A call with the current
+ * snapshot N returns the rest of (L, U] (id > k) and then all of (U, N],
+ * each batch in id order.  A row of (L, U] carries the cursor (L, U, its
+ * id), a row of (U, N] the cursor (U, N, its id); so any row's next_cursor
+ * resumes right after that row.  NULL starts from the empty snapshot
+ * 0:0: (nothing ended), i.e. from the first event.
+ *
+ * N is the snapshot the calling statement reads with: the query runs
+ * read-only on it, so every event whose transaction ended in N is visible
+ * to it.  The caller's own transaction has not ended in N -- its id is
+ * added to N's list -- so a transaction never reads its own uncommitted
+ * events, and reads them after it commits, with the next call.
+ *
+ * origin is the random id of this database's event history
+ * (event_cursor_origin).  It changes when a database is restored from a
+ * dump, where transaction ids start over and an old cursor would mean
+ * nothing; such a cursor is refused.
+ *
+ * IDENTIFICATION
+ *	  src/cancel_events_since.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <stdlib.h>
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/snapshot.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+#include "utils/xid8.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_cancel_events_since);
+PG_FUNCTION_INFO_V1(tc_stamp_cancel_event);
+
+/* Result columns: the event's nine, then next_cursor. */
+#define TC_EVENT_NCOLS 9
+#define TC_EVENTS_SINCE_NCOLS (TC_EVENT_NCOLS + 1)
+
+/* Rows fetched from the portal at a time. */
+#define TC_FETCH_ROWS 1000
+
+/* A snapshot as a cursor holds it: 64-bit transaction ids, xip sorted. */
+typedef struct CursorSnapshot
+{
+	uint64		xmin;
+	uint64		xmax;
+	int			nxip;
+	uint64	   *xip;
+} CursorSnapshot;
+
+/* A parsed cursor. */
+typedef struct EventCursor
+{
+	char	   *origin;			/* 32 hex digits */
+	CursorSnapshot lower;		/* L */
+	CursorSnapshot upper;		/* U */
+	int64		after_id;		/* k */
+} EventCursor;
+
+static const char *const origin_sql =
+"SELECT o.origin FROM task_cancel.event_cursor_origin AS o";
+
+/*
+ * The candidates of one batch (A, B]: txid in [A.xmin, B.xmax), which
+ * holds every transaction that ended in B but not in A; the exact test is
+ * made row by row in C (ended_in()).
+ */
+static const char *const batch_sql =
+"SELECT e.id, e.at, e.customer, e.canceled_by_journey_id,"
+"       e.canceled_by_journey_name, e.canceled_by_agent, e.mode, e.arg,"
+"       e.task_ids, e.txid"
+"  FROM task_cancel.cancel_events AS e"
+" WHERE e.txid >= $1 AND e.txid < $2 AND e.id > $3"
+" ORDER BY e.id";
+
+/*
+ * ended_in
+ *		Whether transaction x had ended (committed or aborted) when snapshot
+ *		s was taken.
+ */
+static bool
+ended_in(const CursorSnapshot *s, uint64 x)
+{
+	int			lo = 0;
+	int			hi = s->nxip - 1;
+
+	if (x < s->xmin)
+		return true;
+	if (x >= s->xmax)
+		return false;
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (s->xip[mid] == x)
+			return false;
+		if (s->xip[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return true;
+}
+
+static int
+compare_xids(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * widen
+ *		The 64-bit form of xid, which is at most 2^31 transactions older
+ *		than next (ReadNextFullTransactionId()), as for any xid in a live
+ *		snapshot.
+ */
+static uint64
+widen(FullTransactionId next, TransactionId xid)
+{
+	return U64FromFullTransactionId(next) -
+		(uint64) (int32) (XidFromFullTransactionId(next) - xid);
+}
+
+/*
+ * statement_snapshot
+ *		The calling statement's snapshot N, in cursor form, with the
+ *		caller's own transaction counted as running.  Allocated in the
+ *		current memory context.
+ */
+static CursorSnapshot
+statement_snapshot(Snapshot snap)
+{
+	FullTransactionId next = ReadNextFullTransactionId();
+	FullTransactionId own = GetTopFullTransactionIdIfAny();
+	CursorSnapshot s;
+	uint32		i;
+
+	s.xmin = widen(next, snap->xmin);
+	s.xmax = widen(next, snap->xmax);
+	s.xip = palloc(sizeof(uint64) * (snap->xcnt + 1));
+	s.nxip = 0;
+	for (i = 0; i < snap->xcnt; i++)
+		s.xip[s.nxip++] = widen(next, snap->xip[i]);
+	if (FullTransactionIdIsValid(own))
+		s.xip[s.nxip++] = U64FromFullTransactionId(own);
+	qsort(s.xip, s.nxip, sizeof(uint64), compare_xids);
+	return s;
+}
+
+/*
+ * append_snapshot
+ *		Append s to buf as "xmin:xmax:xip,xip,...".
+ */
+static void
+append_snapshot(StringInfo buf, const CursorSnapshot *s)
+{
+	int			i;
+
+	appendStringInfo(buf, UINT64_FORMAT ":" UINT64_FORMAT ":", s->xmin,
+					 s->xmax);
+	for (i = 0; i < s->nxip; i++)
+		appendStringInfo(buf, "%s" UINT64_FORMAT, i > 0 ? "," : "",
+						 s->xip[i]);
+}
+
+/*
+ * cursor_error
+ *		Raise 22P02 for a cursor that is not of our making.
+ */
+static void
+pg_attribute_noreturn()
+cursor_error(const char *cursor, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid cancel event cursor \"%s\"", cursor),
+			 errdetail("%s", detail),
+			 errhint("Pass NULL to read from the first event, or a next_cursor that cancel_events_since() returned.")));
+}
+
+/*
+ * parse_number
+ *		A decimal uint64 at *p, ending at one of the characters in stops (or
+ *		the end of the string); advances *p to the stop.  Raises 22P02.
+ */
+static uint64
+parse_number(const char **p, const char *stops, const char *cursor)
+{
+	const char *s = *p;
+	uint64		v = 0;
+
+	if (*s < '0' || *s > '9')
+		cursor_error(cursor, "A transaction or event id is missing.");
+	while (*s >= '0' && *s <= '9')
+	{
+		if (v > (PG_UINT64_MAX - (uint64) (*s - '0')) / 10)
+			cursor_error(cursor, "A number is out of range.");
+		v = v * 10 + (uint64) (*s - '0');
+		s++;
+	}
+	if (*s != '\0' && strchr(stops, *s) == NULL)
+		cursor_error(cursor, "An unexpected character follows a number.");
+	*p = s;
+	return v;
+}
+
+/*
+ * parse_snapshot
+ *		"xmin:xmax:xip,..." at *p, up to the next '/'; checks that
+ *		xmin <= xip < xmax, xip ascending.  Raises 22P02.
+ */
+static CursorSnapshot
+parse_snapshot(const char **p, const char *cursor)
+{
+	CursorSnapshot s;
+	int			cap = 8;
+
+	s.xmin = parse_number(p, ":", cursor);
+	if (**p != ':')
+		cursor_error(cursor, "A snapshot is incomplete.");
+	(*p)++;
+	s.xmax = parse_number(p, ":", cursor);
+	if (**p != ':')
+		cursor_error(cursor, "A snapshot is incomplete.");
+	(*p)++;
+	if (s.xmin > s.xmax)
+		cursor_error(cursor, "A snapshot's xmin is above its xmax.");
+
+	s.nxip = 0;
+	s.xip = palloc(sizeof(uint64) * cap);
+	while (**p != '/' && **p != '\0')
+	{
+		uint64		x = parse_number(p, ",/", cursor);
+
+		if (x < s.xmin || x >= s.xmax ||
+			(s.nxip > 0 && x <= s.xip[s.nxip - 1]))
+			cursor_error(cursor, "A snapshot's list of running transactions is not valid.");
+		if (s.nxip == cap)
+		{
+			cap *= 2;
+			s.xip = repalloc(s.xip, sizeof(uint64) * cap);
+		}
+		s.xip[s.nxip++] = x;
+		if (**p == ',')
+			(*p)++;
+	}
+	return s;
+}
+
+/*
+ * parse_cursor
+ *		Split "1/origin/L/U/k" into its parts.  Raises 22P02 for anything
+ *		else.
+ */
+static EventCursor
+parse_cursor(const char *cursor)
+{
+	EventCursor c;
+	const char *p = cursor;
+	int			i;
+	uint64		k;
+
+	if (strncmp(p, "1/", 2) != 0)
+		cursor_error(cursor, "A cursor starts with \"1/\".");
+	p += 2;
+	for (i = 0; i < 32; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			cursor_error(cursor, "The database identity is not valid.");
+	if (p[32] != '/')
+		cursor_error(cursor, "The database identity is not valid.");
+	c.origin = pnstrdup(p, 32);
+	p += 33;
+
+	c.lower = parse_snapshot(&p, cursor);
+	if (*p++ != '/')
+		cursor_error(cursor, "A snapshot is missing.");
+	c.upper = parse_snapshot(&p, cursor);
+	if (*p++ != '/')
+		cursor_error(cursor, "The event id is missing.");
+	k = parse_number(&p, "", cursor);
+	if (k > (uint64) PG_INT64_MAX)
+		cursor_error(cursor, "A number is out of range.");
+	c.after_id = (int64) k;
+
+	if (c.lower.xmin > c.upper.xmin || c.lower.xmax > c.upper.xmax)
+		cursor_error(cursor, "Its snapshots are out of order.");
+	return c;
+}
+
+/*
+ * current_origin
+ *		This database's event history id as 32 hex digits.  Must run
+ *		inside SPI; palloc'd in the current context.
+ */
+static char *
+current_origin(void)
+{
+	static SPIPlanPtr plan = NULL;
+	pg_uuid_t  *uuid;
+	bool		isnull;
+	char	   *hex = palloc(33);
+	int			i;
+
+	if (tc_execute_kept(&plan, origin_sql, 0, NULL, NULL, NULL,
+						SPI_OK_SELECT) != 1)
+		elog(ERROR, "task_cancel.event_cursor_origin must hold one row");
+	uuid = DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+	for (i = 0; i < UUID_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", uuid->data[i]);
+	return hex;
+}
+
+/*
+ * read_batch
+ *		Put the events of batch (lower, upper] with id > after_id into the
+ *		result, in id order, each with next_cursor "<prefix><id>".
+ *
+ * Must run inside SPI, in a read-only call on the statement's snapshot.
+ * Streams the candidates through a portal, TC_FETCH_ROWS at a time.
+ */
+static void
+read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
+		   const CursorSnapshot *lower, const CursorSnapshot *upper,
+		   int64 after_id, const char *prefix)
+{
+	Datum		params[3];
+	Portal		portal;
+	StringInfoData next;
+
+	params[0] = FullTransactionIdGetDatum(FullTransactionIdFromU64(lower->xmin));
+	params[1] = FullTransactionIdGetDatum(FullTransactionIdFromU64(upper->xmax));
+	params[2] = Int64GetDatum(after_id);
+	portal = SPI_cursor_open(NULL, plan, params, NULL, true);
+	initStringInfo(&next);
+
+	for (;;)
+	{
+		uint64		row;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, TC_FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[row];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			Datum		out[TC_EVENTS_SINCE_NCOLS];
+			bool		outnulls[TC_EVENTS_SINCE_NCOLS];
+			bool		isnull;
+			uint64		txid;
+			int			i;
+
+			txid = U64FromFullTransactionId(DatumGetFullTransactionId(
+				SPI_getbinval(tuple, desc, TC_EVENT_NCOLS + 1, &isnull)));
+			if (!ended_in(upper, txid) || ended_in(lower, txid))
+				continue;
+
+			for (i = 0; i < TC_EVENT_NCOLS; i++)
+				out[i] = SPI_getbinval(tuple, desc, i + 1, &outnulls[i]);
+			resetStringInfo(&next);
+			appendStringInfo(&next, "%s" INT64_FORMAT, prefix,
+							 DatumGetInt64(out[0]));
+			out[i] = CStringGetTextDatum(next.data);
+			outnulls[i] = false;
+			Assert(i + 1 == TC_EVENTS_SINCE_NCOLS);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out,
+								 outnulls);
+			pfree(DatumGetPointer(out[i]));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
+ * batch_prefix
+ *		"1/origin/A/B/": the cursor of a row of batch (A, B] without its id.
+ */
+static char *
+batch_prefix(const char *origin, const CursorSnapshot *a,
+			 const CursorSnapshot *b)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "1/%s/", origin);
+	append_snapshot(&buf, a);
+	appendStringInfoChar(&buf, '/');
+	append_snapshot(&buf, b);
+	appendStringInfoChar(&buf, '/');
+	return buf.data;
+}
+
+/*
+ * cancel_events_since(cursor text)
+ *		RETURNS TABLE (id, at, customer, canceled_by_journey_id,
+ *					   canceled_by_journey_name, canceled_by_agent, mode,
+ *					   arg, task_ids, next_cursor)
+ *
+ * The events committed since cursor (NULL: since the beginning), the rest
+ * of the cursor's batch first, each batch in id order.  Locks nothing.
+ * Raises 22P02 for a malformed cursor, 22023 for one of another database
+ * or from the future, 0A000 on a standby.
+ */
+Datum
+tc_cancel_events_since(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			argtypes[3] = {XID8OID, XID8OID, INT8OID};
+	char	   *cursor = PG_ARGISNULL(0) ? NULL :
+		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	EventCursor c;
+	CursorSnapshot now;
+	char	   *origin;
+
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cancel_events_since() cannot run on a standby"),
+				 errdetail("Snapshots taken during recovery do not list running transactions."),
+				 errhint("Read cancel events on the primary.")));
+
+	if (cursor != NULL)
+		c = parse_cursor(cursor);
+	else
+	{
+		memset(&c, 0, sizeof(c));
+		c.lower.xip = c.upper.xip = NULL;
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	origin = current_origin();
+	now = statement_snapshot(GetActiveSnapshot());
+	if (cursor != NULL)
+	{
+		if (strcmp(c.origin, origin) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cancel event cursor \"%s\" belongs to another database",
+							cursor),
+					 errdetail("Cursors do not survive dump and restore: the restored database has a new transaction history."),
+					 errhint("Pass NULL to read from the first event; event ids are kept, so events already handled can be recognized.")));
+		if (c.upper.xmax > now.xmax)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cancel event cursor \"%s\" is newer than this database",
+							cursor),
+					 errhint("Pass a next_cursor that cancel_events_since() returned in this database.")));
+	}
+
+	tc_kept_plan(&plan, batch_sql, 3, argtypes);
+	if (cursor != NULL)
+		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
+				   batch_prefix(origin, &c.lower, &c.upper));
+	read_batch(rsinfo, plan, &c.upper, &now, 0,
+			   batch_prefix(origin, &c.upper, &now));
+	SPI_finish();
+
+	return (Datum) 0;
+}
+
+/*
+ * tc_stamp_cancel_event
+ *		BEFORE INSERT OR UPDATE FOR EACH ROW trigger on cancel_events.
+ *
+ * INSERT: set txid to the inserting transaction's top-level id, whatever
+ * the row says -- also for rows that pg_dump restores, whose ids belong to
+ * another cluster's history.  UPDATE: refused with 23514, events are a
+ * record; old ones may be deleted.  Raises 39P01 when attached any other
+ * way.
+ */
+Datum
+tc_stamp_cancel_event(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	int			attnum;
+	Datum		value;
+	bool		isnull = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"stamp_cancel_event\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"stamp_cancel_event\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW")));
+
+	rel = trigdata->tg_relation;
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("cannot change cancel events"),
+				 errdetail("Cancel events are a record of what was canceled; they are written once."),
+				 errtable(rel)));
+
+	attnum = SPI_fnumber(RelationGetDescr(rel), "txid");
+	if (attnum <= 0)
+		elog(ERROR, "column \"txid\" of relation \"%s\" does not exist",
+			 RelationGetRelationName(rel));
+	value = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
+													 RelationGetDescr(rel),
+													 1, &attnum, &value,
+													 &isnull));
+}

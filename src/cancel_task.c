@@ -1,0 +1,230 @@
+/*-------------------------------------------------------------------------
+ *
+ * cancel_task.c
+ *	  task_cancel.cancel_task(): an agent's "Cancel this Task" and "Cancel
+ *	  this Task & End Campaigns" buttons on the task list.
+ *
+ * The agent names one task.  It is canceled if it is "pending", or
+ * "reserved" for this very agent, and its type is cancelable; a task that
+ * is assigned, reserved for someone else, final or missing is left alone
+ * and nothing is returned.  With end_campaigns the call also cancels every
+ * other waiting, cancelable task of the same customer that a campaign
+ * created, whoever it is reserved for (their offers are withdrawn) -- but
+ * only when the named task itself was canceled: a button that did nothing
+ * ends nothing.
+ *
+ * Concurrency is that of cancel_tasks (see cancel_tasks.c): the router
+ * knows the task by id alone, so a first statement reads its customer
+ * without locking; then one statement locks, for that customer, the named
+ * task and (with end_campaigns) the campaign tasks, in ascending id order
+ * -- the global lock order.  After any wait READ COMMITTED re-checks the
+ * committed rows, so an accept that won leaves the task "assigned" and
+ * this call returns nothing; REPEATABLE READ raises 40001.  The decision
+ * is taken in C on the locked rows, then cancel_write.c cancels exactly
+ * those, records the event (mode "task", arg the task id) and notifies.
+ *
+ * IDENTIFICATION
+ *	  src/cancel_task.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_cancel_task);
+
+#define TC_CANCEL_TASK_NCOLS 3
+
+static const char *const customer_sql =
+"SELECT t.customer FROM task_cancel.tasks AS t WHERE t.id = $1";
+
+/*
+ * $1 customer, $2 task id, $3 cancelable types, $4 end_campaigns.  The
+ * named task is locked whatever its state (the decision is made on the
+ * locked row); campaign tasks only while waiting and cancelable, so
+ * EvalPlanQual drops one that an agent accepted meanwhile.
+ */
+static const char *const lock_sql =
+"SELECT t.id, t.task_type, t.status, t.agent"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND (t.id = $2"
+"        OR ($4 AND t.campaign_id IS NOT NULL"
+"            AND t.status IN ('pending', 'reserved')"
+"            AND t.task_type = ANY ($3)))"
+" ORDER BY t.id"
+"   FOR NO KEY UPDATE";
+
+/*
+ * is_cancelable_type
+ *		Whether type (text Datum) is in the cancelable list (text[]).
+ */
+static bool
+is_cancelable_type(Datum type, Datum cancelable)
+{
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	char	   *s = TextDatumGetCString(type);
+
+	deconstruct_array_builtin(DatumGetArrayTypeP(cancelable), TEXTOID,
+							  &names, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(TextDatumGetCString(names[i]), s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * named_task_cancelable
+ *		Whether the locked row of the named task may be canceled by agent:
+ *		"pending", or "reserved" for agent, and of a cancelable type.
+ */
+static bool
+named_task_cancelable(HeapTuple row, TupleDesc desc, const char *agent,
+					  Datum cancelable)
+{
+	bool		isnull;
+	char	   *status = TextDatumGetCString(SPI_getbinval(row, desc, 3,
+														   &isnull));
+	Datum		holder = SPI_getbinval(row, desc, 4, &isnull);
+
+	if (!is_cancelable_type(SPI_getbinval(row, desc, 2, &isnull), cancelable))
+		return false;
+	if (strcmp(status, "pending") == 0)
+		return true;
+	return strcmp(status, "reserved") == 0 && !isnull &&
+		strcmp(TextDatumGetCString(holder), agent) == 0;
+}
+
+/*
+ * cancel_task(task_id bigint, agent text, reason text DEFAULT NULL,
+ *			   end_campaigns boolean DEFAULT false)
+ *		RETURNS TABLE (task_id bigint, task_type text, previous_status text)
+ *
+ * Returns what it canceled, ordered by task_id.  task_id, agent or
+ * end_campaigns NULL: 22004; agent or reason empty: 22023 (pass NULL for
+ * the default reason, which names the agent and the button).  Rows locked:
+ * the named task and, with end_campaigns, the customer's waiting campaign
+ * tasks, in ascending id order, until the caller's transaction ends.
+ */
+Datum
+tc_cancel_task(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr customer_plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		task_id = tc_int64_arg(fcinfo, 0, "task_id");
+	text	   *agent = tc_text_arg(fcinfo, 1, "agent");
+	text	   *reason = PG_ARGISNULL(2) ? NULL : tc_text_arg(fcinfo, 2, "reason");
+	bool		end_campaigns;
+	char	   *agent_str = text_to_cstring(agent);
+	Oid			lock_types[4] = {TEXTOID, INT8OID, TEXTARRAYOID, BOOLOID};
+	Datum		lock_values[4];
+	Oid			id_type = INT8OID;
+	Datum		id_value = Int64GetDatum(task_id);
+	SPITupleTable *locked;
+	uint64		n;
+	uint64		row;
+	Datum	   *ids;
+	bool		isnull;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("end_campaigns must not be null")));
+	end_campaigns = PG_GETARG_BOOL(3);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	if (tc_execute_kept(&customer_plan, customer_sql, 1, &id_type, &id_value,
+						NULL, SPI_OK_SELECT) == 0)
+	{
+		SPI_finish();
+		return (Datum) 0;		/* no such task */
+	}
+
+	tc_lookup_accept_changes();
+	lock_values[0] = SPI_getbinval(SPI_tuptable->vals[0],
+								   SPI_tuptable->tupdesc, 1, &isnull);
+	lock_values[1] = id_value;
+	lock_values[2] = tc_cancelable_types();
+	lock_values[3] = BoolGetDatum(end_campaigns);
+	tc_execute_kept(&lock_plan, lock_sql, 4, lock_types, lock_values, NULL,
+					SPI_OK_SELECT);
+	locked = SPI_tuptable;
+	n = SPI_processed;
+
+	/* The named task decides; if it stays, so does everything else. */
+	for (row = 0; row < n; row++)
+	{
+		HeapTuple	tuple = locked->vals[row];
+
+		if (DatumGetInt64(SPI_getbinval(tuple, locked->tupdesc, 1,
+										&isnull)) == task_id)
+			break;
+	}
+	if (row == n ||
+		!named_task_cancelable(locked->vals[row], locked->tupdesc, agent_str,
+							   lock_values[2]))
+	{
+		SPI_finish();
+		return (Datum) 0;
+	}
+
+	/*
+	 * Everything locked is canceled now: the campaign tasks matched the
+	 * waiting-and-cancelable condition on their committed rows.  The rows
+	 * are in id order, as the result must be.
+	 */
+	ids = palloc(sizeof(Datum) * n);
+	for (row = 0; row < n; row++)
+		ids[row] = SPI_getbinval(locked->vals[row], locked->tupdesc, 1,
+								 &isnull);
+
+	{
+		CancelAudit audit = {0};
+
+		audit.mode = "task";
+		audit.arg = CStringGetTextDatum(psprintf("%lld", (long long) task_id));
+		audit.agent = PointerGetDatum(agent);
+		if (reason != NULL)
+			audit.reason = PointerGetDatum(reason);
+		else if (end_campaigns)
+			audit.reason = CStringGetTextDatum(
+				psprintf("Agent %s: Cancel this Task & End Campaigns (task %lld)",
+						 agent_str, (long long) task_id));
+		else
+			audit.reason = CStringGetTextDatum(
+				psprintf("Agent %s: Cancel this Task", agent_str));
+		tc_cancel_one(lock_values[0],
+					  PointerGetDatum(construct_array_builtin(ids, (int) n,
+															  INT8OID)),
+					  n, &audit);
+	}
+
+	for (row = 0; row < n; row++)
+	{
+		Datum		out[TC_CANCEL_TASK_NCOLS];
+		bool		outnulls[TC_CANCEL_TASK_NCOLS] = {false, false, false};
+
+		out[0] = ids[row];
+		out[1] = SPI_getbinval(locked->vals[row], locked->tupdesc, 2, &isnull);
+		out[2] = SPI_getbinval(locked->vals[row], locked->tupdesc, 3, &isnull);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out,
+							 outnulls);
+	}
+	SPI_finish();
+
+	return (Datum) 0;
+}

@@ -1,0 +1,307 @@
+/*-------------------------------------------------------------------------
+ *
+ * cancel_write.c
+ *	  Writing a cancel (version 1.1): the UPDATE of the tasks a caller has
+ *	  locked, the cancel_events row for each customer, and the
+ *	  notification on channel "task_cancel_events".
+ *
+ * Every 1.1 way of canceling -- the Cancel Task block (cancel_tasks.c), an
+ * agent (cancel_task.c), the block list (block_list.c) -- first locks the
+ * tasks it will cancel, in ascending (customer, id) order, and then hands
+ * them to tc_cancel_one() or tc_cancel_many() here.  So the audit, the
+ * event and the notification are written the same way whoever cancels.
+ *
+ * Order of the writes: the event first (its id is generated), then the
+ * tasks, which point at it through cancel_event_id.  Both are ordinary
+ * writes in the caller's transaction: a rollback leaves neither.
+ * Async_Notify() queues the notification in the same transaction;
+ * PostgreSQL delivers it at commit and drops it at rollback, and folds
+ * repeated notifications of one customer in one transaction into one.
+ *
+ * IDENTIFICATION
+ *	  src/cancel_write.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <stdlib.h>
+
+#include "catalog/pg_type_d.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "task_cancel.h"
+
+/*
+ * One customer: one event row, then the UPDATE of exactly the ids the
+ * caller locked.  The status condition cannot fail while we hold the
+ * locks; it is there so that a mistake would cancel nothing rather than
+ * something final.
+ */
+static const char *const insert_event_sql =
+"INSERT INTO task_cancel.cancel_events"
+" (customer, task_ids, canceled_by_journey_id, canceled_by_journey_name,"
+"  canceled_by_agent, mode, arg)"
+" VALUES ($1, $2, $3, $4, $5, $6, $7)"
+" RETURNING id";
+
+static const char *const update_one_sql =
+"UPDATE task_cancel.tasks"
+"   SET status = 'canceled',"
+"       canceled_at = pg_catalog.now(),"
+"       canceled_by_journey_id = $3,"
+"       canceled_by_journey_name = $4,"
+"       canceled_by_agent = $5,"
+"       cancel_reason = $6,"
+"       cancel_event_id = $7"
+" WHERE customer = $1"
+"   AND id = ANY ($2)"
+"   AND status IN ('pending', 'reserved')";
+
+/*
+ * Many customers: one INSERT makes the event of every customer (the locked
+ * rows arrive sorted by customer, then id, so each task_ids array is
+ * ascending), and one UPDATE cancels every locked (customer, id) pair,
+ * each with its customer's event id.
+ */
+static const char *const insert_events_sql =
+"INSERT INTO task_cancel.cancel_events"
+" (customer, task_ids, canceled_by_journey_id, canceled_by_journey_name,"
+"  canceled_by_agent, mode, arg)"
+" SELECT locked.customer, pg_catalog.array_agg(locked.id ORDER BY locked.id),"
+"       $3, $4, $5, $6, $7"
+"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+"                  pg_catalog.unnest($2::pg_catalog.int8[]))"
+"       AS locked(customer, id)"
+" GROUP BY locked.customer"
+" RETURNING customer, id";
+
+static const char *const update_many_sql =
+"UPDATE task_cancel.tasks AS t"
+"   SET status = 'canceled',"
+"       canceled_at = pg_catalog.now(),"
+"       canceled_by_journey_id = $4,"
+"       canceled_by_journey_name = $5,"
+"       canceled_by_agent = $6,"
+"       cancel_reason = $7,"
+"       cancel_event_id = locked.event_id"
+"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
+"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
+"       AS locked(customer, id, event_id)"
+" WHERE t.customer = locked.customer"
+"   AND t.id = locked.id"
+"   AND t.status IN ('pending', 'reserved')";
+
+/* One row of insert_events_sql's result. */
+typedef struct CustomerEvent
+{
+	char	   *customer;
+	int64		event_id;
+} CustomerEvent;
+
+/*
+ * who_params
+ *		Fill values/nulls[0..2] with journey id, journey name and agent:
+ *		who canceled, as every statement here records it.
+ */
+static void
+who_params(const CancelAudit *audit, Datum *values, char *nulls)
+{
+	values[0] = Int64GetDatum(audit->journey_id);
+	nulls[0] = audit->has_journey ? ' ' : 'n';
+	values[1] = audit->journey_name;
+	nulls[1] = audit->journey_name != (Datum) 0 ? ' ' : 'n';
+	values[2] = audit->agent;
+	nulls[2] = audit->agent != (Datum) 0 ? ' ' : 'n';
+}
+
+/*
+ * what_params
+ *		Fill values/nulls[0..1] with the event's mode and arg.
+ */
+static void
+what_params(const CancelAudit *audit, Datum *values, char *nulls)
+{
+	values[0] = CStringGetTextDatum(audit->mode);
+	nulls[0] = ' ';
+	values[1] = audit->arg;
+	nulls[1] = audit->arg != (Datum) 0 ? ' ' : 'n';
+}
+
+/*
+ * tc_insert_event
+ *		Insert the cancel_events row of one customer's canceled tasks (ids,
+ *		an ascending int8[]) and queue its notification; returns the new
+ *		event's id.
+ *
+ * Must run inside SPI.
+ */
+int64
+tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[7] = {TEXTOID, INT8ARRAYOID, INT8OID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	int64		event_id;
+
+	values[0] = customer;
+	values[1] = ids;
+	who_params(audit, &values[2], &nulls[2]);
+	what_params(audit, &values[5], &nulls[5]);
+
+	if (tc_execute_kept(&plan, insert_event_sql, 7, argtypes, values, nulls,
+						SPI_OK_INSERT_RETURNING) != 1)
+		elog(ERROR, "cancel event insert returned " UINT64_FORMAT " rows",
+			 SPI_processed);
+	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+
+	Async_Notify(TC_EVENTS_CHANNEL, TextDatumGetCString(customer));
+	return event_id;
+}
+
+/*
+ * tc_cancel_one
+ *		Cancel the n tasks with the given ids (int8[], ascending) of one
+ *		customer, which the caller has locked; record their event and queue
+ *		the notification.  Returns the event id.
+ *
+ * Must run inside SPI.  Anything but n changed rows cannot happen while
+ * the caller holds the locks, and is an internal error.
+ */
+int64
+tc_cancel_one(Datum customer, Datum ids, uint64 n, const CancelAudit *audit)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[7] = {TEXTOID, INT8ARRAYOID, INT8OID, TEXTOID,
+	TEXTOID, TEXTOID, INT8OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int64		event_id;
+	uint64		changed;
+
+	event_id = tc_insert_event(customer, ids, audit);
+
+	values[0] = customer;
+	values[1] = ids;
+	who_params(audit, &values[2], &nulls[2]);
+	values[5] = audit->reason;
+	values[6] = Int64GetDatum(event_id);
+
+	changed = tc_execute_kept(&plan, update_one_sql, 7, argtypes, values,
+							  nulls, SPI_OK_UPDATE);
+	if (changed != n)
+		elog(ERROR, "locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
+			 n, changed);
+	return event_id;
+}
+
+static int
+compare_customer_events(const void *a, const void *b)
+{
+	return strcmp(((const CustomerEvent *) a)->customer,
+				  ((const CustomerEvent *) b)->customer);
+}
+
+/*
+ * event_ids_per_row
+ *		The event id of each of the n locked rows, as an int8[]: the
+ *		inserted events (SPI_tuptable of insert_events_sql) matched to the
+ *		rows' customers, whose notifications are queued here too.
+ *
+ * GROUP BY makes one event per distinct customer string, and the default
+ * collation compares strings byte for byte, so strcmp() finds it.
+ */
+static Datum
+event_ids_per_row(Datum customers, uint64 n)
+{
+	uint64		nevents = SPI_processed;
+	CustomerEvent *events = palloc(sizeof(CustomerEvent) * nevents);
+	Datum	   *rows;
+	bool	   *rownulls;
+	int			nrows;
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	uint64		i;
+
+	for (i = 0; i < nevents; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		bool		isnull;
+
+		events[i].customer = TextDatumGetCString(
+			SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
+		events[i].event_id = DatumGetInt64(
+			SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		Async_Notify(TC_EVENTS_CHANNEL, events[i].customer);
+	}
+	qsort(events, nevents, sizeof(CustomerEvent), compare_customer_events);
+
+	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,
+							  &rows, &rownulls, &nrows);
+	Assert((uint64) nrows == n);
+	for (i = 0; i < n; i++)
+	{
+		CustomerEvent key;
+		CustomerEvent *found;
+
+		key.customer = TextDatumGetCString(rows[i]);
+		found = bsearch(&key, events, nevents, sizeof(CustomerEvent),
+						compare_customer_events);
+		if (found == NULL)
+			elog(ERROR, "no cancel event was written for customer \"%s\"",
+				 key.customer);
+		ids[i] = Int64GetDatum(found->event_id);
+	}
+	return PointerGetDatum(construct_array_builtin(ids, (int) n, INT8OID));
+}
+
+/*
+ * tc_cancel_many
+ *		Cancel n locked tasks of many customers, given as two parallel
+ *		arrays (customers text[], ids int8[], sorted by customer, then id);
+ *		record one event per customer and queue their notifications.
+ *
+ * Must run inside SPI.  As tc_cancel_one(), n changed rows or an internal
+ * error.
+ */
+void
+tc_cancel_many(Datum customers, Datum ids, uint64 n, const CancelAudit *audit)
+{
+	static SPIPlanPtr insert_plan = NULL;
+	static SPIPlanPtr update_plan = NULL;
+	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Oid			update_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		event_ids;
+	uint64		changed;
+
+	values[0] = customers;
+	values[1] = ids;
+	who_params(audit, &values[2], &nulls[2]);
+	what_params(audit, &values[5], &nulls[5]);
+	tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types, values,
+					nulls, SPI_OK_INSERT_RETURNING);
+	event_ids = event_ids_per_row(customers, n);
+
+	values[2] = event_ids;
+	nulls[2] = ' ';
+	who_params(audit, &values[3], &nulls[3]);
+	values[6] = audit->reason;
+	nulls[6] = ' ';
+
+	changed = tc_execute_kept(&update_plan, update_many_sql, 7, update_types,
+							  values, nulls, SPI_OK_UPDATE);
+	if (changed != n)
+		elog(ERROR, "locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
+			 n, changed);
+}
