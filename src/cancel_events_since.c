@@ -186,7 +186,15 @@ statement_snapshot(Snapshot snap)
 	s.nxip = 0;
 	for (i = 0; i < snap->xcnt; i++)
 		s.xip[s.nxip++] = widen(next, snap->xip[i]);
-	if (FullTransactionIdIsValid(own))
+	/*
+	 * The snapshot never lists the caller's own transaction.  From xmax on
+	 * (xmax is one past the latest transaction that had ended, so a young
+	 * own transaction may be there) it counts as running already; below,
+	 * it must be listed to count as running.
+	 */
+	if (FullTransactionIdIsValid(own) &&
+		U64FromFullTransactionId(own) >= s.xmin &&
+		U64FromFullTransactionId(own) < s.xmax)
 		s.xip[s.nxip++] = U64FromFullTransactionId(own);
 	qsort(s.xip, s.nxip, sizeof(uint64), compare_xids);
 	return s;
@@ -210,15 +218,17 @@ append_snapshot(StringInfo buf, const CursorSnapshot *s)
 
 /*
  * cursor_error
- *		Raise 22P02 for a cursor that is not of our making.
+ *		Raise 22P02 for a cursor that is not of our making.  The cursor
+ *		itself is not quoted: it is long and opaque, and the detail says
+ *		what is wrong with it.
  */
 static void
 pg_attribute_noreturn()
-cursor_error(const char *cursor, const char *detail)
+cursor_error(const char *cursor pg_attribute_unused(), const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid cancel event cursor \"%s\"", cursor),
+			 errmsg("invalid cancel event cursor"),
 			 errdetail("%s", detail),
 			 errhint("Pass NULL to read from the first event, or a next_cursor that cancel_events_since() returned.")));
 }
@@ -486,15 +496,14 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 		if (strcmp(c.origin, origin) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cancel event cursor \"%s\" belongs to another database",
-							cursor),
+					 errmsg("cancel event cursor belongs to another database"),
 					 errdetail("Cursors do not survive dump and restore: the restored database has a new transaction history."),
 					 errhint("Pass NULL to read from the first event; event ids are kept, so events already handled can be recognized.")));
 		if (c.upper.xmax > now.xmax)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cancel event cursor \"%s\" is newer than this database",
-							cursor),
+					 errmsg("cancel event cursor is newer than this database"),
+					 errdetail("It names transactions that have not started yet."),
 					 errhint("Pass a next_cursor that cancel_events_since() returned in this database.")));
 	}
 
