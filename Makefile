@@ -20,7 +20,7 @@ ISOLATION_OPTS = --inputdir=test --outputdir=.
 
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 PG_CFLAGS   = -Wextra
-EXTRA_CLEAN = test/dump/out/
+EXTRA_CLEAN = test/dump/out/ test/upgrade/out/
 
 # On a machine without the server headers PGXS is missing; "make demo" and
 # "make test" install it first (test/install-deps), then call make again.
