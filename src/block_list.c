@@ -10,10 +10,16 @@
  * uncommitted row, so without care the block would cancel the tasks it
  * sees, the creator would find no block, and a pending task of a blocked
  * customer would survive both commits.  They meet on a lock instead: a
- * per-customer lock in PostgreSQL's lock manager (an advisory-type lock
- * tag with our own class number, so it never collides with the
- * application's pg_advisory_lock() keys; customers are hashed to 64 bits,
- * and two customers sharing a hash only wait for each other).
+ * lock in PostgreSQL's lock manager (an advisory-type lock tag with our
+ * own class number, so it never collides with the application's
+ * pg_advisory_lock() keys) on the customer's bucket -- customers are
+ * hashed into TC_BLOCK_LOCK_BUCKETS buckets.  Not one lock per customer:
+ * a transaction holds its locks until it ends, and one that inserts tasks
+ * for 100,000 customers (an import) would run the shared lock table out of
+ * space ("out of shared memory").  With buckets it holds at most 256.  The
+ * price is that a block waits for creators of the other customers of its
+ * bucket too, and they for it: rare, and only as long as those
+ * transactions last.
  *
  *	- The trigger takes the lock in share mode before it looks for a
  *	  block, and keeps it until its transaction ends.  Creators do not
@@ -77,8 +83,9 @@ PG_FUNCTION_INFO_V1(tc_block_customer);
 PG_FUNCTION_INFO_V1(tc_unblock_customer);
 PG_FUNCTION_INFO_V1(tc_block_list_guard);
 
-/* Lock class of the per-customer block lock: objsubid in pg_locks. */
+/* The block lock: class (objsubid in pg_locks), buckets (objid). */
 #define TC_BLOCK_LOCK_CLASS 0x7443
+#define TC_BLOCK_LOCK_BUCKETS 256
 
 static const char *const insert_block_sql =
 "INSERT INTO task_cancel.blocked_customers"
@@ -133,18 +140,19 @@ typedef struct GuardColumns
 
 /*
  * lock_customer
- *		Take the block lock of customer in mode (ShareLock for creators,
- *		ExclusiveLock for block_customer), until the transaction ends.
+ *		Take the block lock of customer's bucket in mode (ShareLock for
+ *		creators, ExclusiveLock for block_customer), until the transaction
+ *		ends.
  */
 static void
 lock_customer(Datum customer, LOCKMODE mode)
 {
 	text	   *t = DatumGetTextPP(customer);
-	uint64		h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(t),
-										VARSIZE_ANY_EXHDR(t), 0);
+	uint32		h = hash_bytes((const unsigned char *) VARDATA_ANY(t),
+							   VARSIZE_ANY_EXHDR(t));
 	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h,
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, h % TC_BLOCK_LOCK_BUCKETS,
 						 TC_BLOCK_LOCK_CLASS);
 	(void) LockAcquire(&tag, mode, false, false);
 }

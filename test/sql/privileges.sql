@@ -1,7 +1,10 @@
 -- privileges: nothing is granted to PUBLIC.  Each role gets exactly what
 -- the README's GRANTs give it: the journey engine cancels through
--- cancel_tasks but cannot touch tasks directly, the router moves tasks
--- through its functions, support staff read past_tasks and change nothing.
+-- cancel_tasks and blocks through block_customer but cannot touch tasks or
+-- the block list directly, the router moves tasks through its functions,
+-- cancels for agents and reads cancel events, the webhook sender only
+-- reads events, support staff read past_tasks and the block list, preview,
+-- and change nothing.
 CREATE EXTENSION task_cancel;
 
 -- PUBLIC can execute no function (the trigger function included), read no
@@ -28,14 +31,18 @@ SELECT task_cancel.create_task('+15550001', t)
 CREATE ROLE regress_journey_engine;
 CREATE ROLE regress_router;
 CREATE ROLE regress_support;
+CREATE ROLE regress_webhooks;
 CREATE ROLE regress_nobody;
 
 -- The README's GRANTs.
 GRANT USAGE ON SCHEMA task_cancel
-    TO regress_journey_engine, regress_router, regress_support;
+    TO regress_journey_engine, regress_router, regress_support, regress_webhooks;
 GRANT EXECUTE ON FUNCTION
     task_cancel.cancel_tasks(text, text, text, bigint),
     task_cancel.cancel_tasks(text[], text, text, bigint),
+    task_cancel.block_customer(text, text, bigint),
+    task_cancel.unblock_customer(text),
+    task_cancel.preview_cancel(text, text, text),
     task_cancel.register_journey(bigint, text),
     task_cancel.register_campaign(bigint, text, text),
     task_cancel.create_task(text, text, bigint, bigint, text)
@@ -46,9 +53,13 @@ GRANT EXECUTE ON FUNCTION
     task_cancel.release_task(bigint),
     task_cancel.accept_task(bigint, text),
     task_cancel.wrap_task(bigint),
-    task_cancel.complete_task(bigint)
+    task_cancel.complete_task(bigint),
+    task_cancel.cancel_task(bigint, text, text, boolean),
+    task_cancel.cancel_events_since(text)
     TO regress_router;
-GRANT SELECT ON task_cancel.past_tasks TO regress_support;
+GRANT EXECUTE ON FUNCTION task_cancel.cancel_events_since(text) TO regress_webhooks;
+GRANT EXECUTE ON FUNCTION task_cancel.preview_cancel(text, text, text) TO regress_support;
+GRANT SELECT ON task_cancel.past_tasks, task_cancel.blocked_customers TO regress_support;
 
 -- A role with no grants can do nothing at all.
 SET ROLE regress_nobody;
@@ -74,6 +85,14 @@ SELECT count(*) FROM task_cancel.tasks;
 -- nor accept tasks, which is the router's job.
 SELECT task_cancel.accept_task(3, 'agent_ann');
 \echo :LAST_ERROR_SQLSTATE
+-- It blocks through the function, and cannot write the block list or
+-- the events directly.
+SELECT task_cancel.block_customer('+15550009', 'Opt-out', 1);
+SELECT task_cancel.unblock_customer('+15550009');
+INSERT INTO task_cancel.blocked_customers (customer, reason) VALUES ('+15550009', 'x');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM task_cancel.cancel_events;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
 -- The router reserves and accepts, and cannot cancel.
@@ -84,7 +103,26 @@ SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 UPDATE task_cancel.tasks SET status = 'completed' WHERE id = 3;
 \echo :LAST_ERROR_SQLSTATE
+-- It cancels for agents and follows the events, which it cannot change.
+SELECT task_id, previous_status FROM task_cancel.cancel_task(4, 'agent_ann');
+SELECT customer, mode, task_ids FROM task_cancel.cancel_events_since(NULL);
+UPDATE task_cancel.cancel_events SET arg = 'x';
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_cancel.block_customer('+15550001', 'x');
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+
+-- The webhook sender reads events, and nothing else.
+SET ROLE regress_webhooks;
+SELECT count(*) FROM task_cancel.cancel_events_since(NULL);
+SELECT count(*) FROM task_cancel.cancel_events;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_task(1, 'agent_ann');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+SELECT task_cancel.create_task('+15550002', 'voicemail') AS t5 \gset
+SELECT task_cancel.block_customer('+15550003', 'Fraud');
 
 -- Support staff read the audit and change nothing.
 SET ROLE regress_support;
@@ -98,9 +136,15 @@ SELECT count(*) FROM task_cancel.tasks;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
+-- It previews and reads the block list, and cannot block.
+SELECT task_id = :t5 AS new_task, task_type, status
+  FROM task_cancel.preview_cancel('+15550002', 'all', NULL);
+SELECT customer, reason FROM task_cancel.blocked_customers;
+SELECT task_cancel.block_customer('+15550001', 'x');
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
 SELECT id, task_type, status, agent FROM task_cancel.tasks ORDER BY id;
 
 DROP EXTENSION task_cancel;
-DROP ROLE regress_journey_engine, regress_router, regress_support, regress_nobody;
+DROP ROLE regress_journey_engine, regress_router, regress_support, regress_webhooks, regress_nobody;
