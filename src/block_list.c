@@ -72,6 +72,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -123,20 +124,22 @@ typedef struct Block
 	int64		journey_id;
 } Block;
 
-/* Column numbers of tasks that the trigger reads or writes. */
+/* Column numbers of tasks that the trigger reads on every row. */
 typedef struct GuardColumns
 {
-	AttrNumber	id;
 	AttrNumber	customer;
-	AttrNumber	task_type;
 	AttrNumber	status;
 	AttrNumber	created_at;
-	AttrNumber	canceled_at;
-	AttrNumber	canceled_by_journey_id;
-	AttrNumber	canceled_by_journey_name;
-	AttrNumber	cancel_reason;
-	AttrNumber	cancel_event_id;
 } GuardColumns;
+
+/*
+ * blocked_customers and its primary key, looked up once per backend: the
+ * trigger runs for every task created.  Forgotten when the table's
+ * relcache entry is invalidated (it is dropped, say with the extension).
+ */
+static Oid	block_relid = InvalidOid;
+static Oid	block_indexid = InvalidOid;
+static bool block_callback_registered = false;
 
 /*
  * lock_customer
@@ -184,6 +187,21 @@ column_number(Relation rel, const char *name)
 }
 
 /*
+ * forget_block_relation
+ *		Relcache callback: forget blocked_customers' ids when it (or every
+ *		relation, InvalidOid) is invalidated.
+ */
+static void
+forget_block_relation(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == block_relid)
+	{
+		block_relid = InvalidOid;
+		block_indexid = InvalidOid;
+	}
+}
+
+/*
  * find_block
  *		Look customer up in blocked_customers (next to tasks, in the same
  *		schema) with the newest snapshot; true and *block filled, in the
@@ -197,8 +215,6 @@ column_number(Relation rel, const char *name)
 static bool
 find_block(Relation tasks, Datum customer, Block *block)
 {
-	Oid			relid = get_relname_relid("blocked_customers",
-										  RelationGetNamespace(tasks));
 	Relation	brel;
 	Relation	irel;
 	Snapshot	snapshot;
@@ -207,11 +223,25 @@ find_block(Relation tasks, Datum customer, Block *block)
 	TupleTableSlot *slot;
 	bool		found;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "relation \"blocked_customers\" does not exist");
+	if (!block_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_block_relation, (Datum) 0);
+		block_callback_registered = true;
+	}
+	if (!OidIsValid(block_relid))
+	{
+		Oid			relid = get_relname_relid("blocked_customers",
+											  RelationGetNamespace(tasks));
 
-	brel = table_open(relid, AccessShareLock);
-	irel = index_open(RelationGetPrimaryKeyIndex(brel), AccessShareLock);
+		if (!OidIsValid(relid))
+			elog(ERROR, "relation \"blocked_customers\" does not exist");
+		brel = table_open(relid, AccessShareLock);
+		block_indexid = RelationGetPrimaryKeyIndex(brel);
+		block_relid = relid;
+	}
+	else
+		brel = table_open(block_relid, AccessShareLock);
+	irel = index_open(block_indexid, AccessShareLock);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customer);
@@ -379,8 +409,10 @@ tc_unblock_customer(PG_FUNCTION_ARGS)
 
 /*
  * guard_columns
- *		The column numbers of tasks, found by name once per statement and
- *		kept in fn_extra (the row type cannot change during a statement).
+ *		The column numbers of tasks that every row needs, found by name
+ *		once per statement and kept in fn_extra (the row type cannot change
+ *		during a statement).  The rare path of a blocked customer looks up
+ *		the others when it needs them.
  */
 static GuardColumns *
 guard_columns(FunctionCallInfo fcinfo, Relation rel)
@@ -391,16 +423,9 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 		return cols;
 
 	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
-	cols->id = column_number(rel, "id");
 	cols->customer = column_number(rel, "customer");
-	cols->task_type = column_number(rel, "task_type");
 	cols->status = column_number(rel, "status");
 	cols->created_at = column_number(rel, "created_at");
-	cols->canceled_at = column_number(rel, "canceled_at");
-	cols->canceled_by_journey_id = column_number(rel, "canceled_by_journey_id");
-	cols->canceled_by_journey_name = column_number(rel, "canceled_by_journey_name");
-	cols->cancel_reason = column_number(rel, "cancel_reason");
-	cols->cancel_event_id = column_number(rel, "cancel_event_id");
 	fcinfo->flinfo->fn_extra = cols;
 	return cols;
 }
@@ -426,8 +451,8 @@ is_waiting_status(Datum status)
  * memory context.
  */
 static HeapTuple
-born_canceled(Relation rel, const GuardColumns *cols, HeapTuple newtuple,
-			  Datum customer, const Block *block)
+born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
+			  const Block *block)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -445,7 +470,7 @@ born_canceled(Relation rel, const GuardColumns *cols, HeapTuple newtuple,
 	SPI_connect();
 	tc_lookup_accept_changes();
 	if (!tc_task_type(TextDatumGetCString(heap_getattr(newtuple,
-													   cols->task_type,
+													   column_number(rel, "task_type"),
 													   tupdesc, &isnull)),
 					  &label, &cancelable) || !cancelable)
 	{
@@ -461,25 +486,25 @@ born_canceled(Relation rel, const GuardColumns *cols, HeapTuple newtuple,
 		audit.journey_name = journey_name(block->journey_id);
 	audit.reason = block_reason(block->reason);
 
-	id = heap_getattr(newtuple, cols->id, tupdesc, &isnull);
+	id = heap_getattr(newtuple, column_number(rel, "id"), tupdesc, &isnull);
 	event_id = tc_insert_event(customer,
 							   PointerGetDatum(construct_array_builtin(&id, 1,
 																	   INT8OID)),
 							   &audit);
 
-	columns[0] = cols->status;
+	columns[0] = column_number(rel, "status");
 	values[0] = CStringGetTextDatum("canceled");
-	columns[1] = cols->canceled_at;
+	columns[1] = column_number(rel, "canceled_at");
 	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	columns[2] = cols->canceled_by_journey_id;
+	columns[2] = column_number(rel, "canceled_by_journey_id");
 	values[2] = Int64GetDatum(audit.journey_id);
 	nulls[2] = !audit.has_journey;
-	columns[3] = cols->canceled_by_journey_name;
+	columns[3] = column_number(rel, "canceled_by_journey_name");
 	values[3] = audit.journey_name;
 	nulls[3] = audit.journey_name == (Datum) 0;
-	columns[4] = cols->cancel_reason;
+	columns[4] = column_number(rel, "cancel_reason");
 	values[4] = audit.reason;
-	columns[5] = cols->cancel_event_id;
+	columns[5] = column_number(rel, "cancel_event_id");
 	values[5] = Int64GetDatum(event_id);
 
 	MemoryContextSwitchTo(caller);
@@ -546,6 +571,6 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	if (!find_block(rel, customer, &block))
 		return PointerGetDatum(newtuple);
 
-	canceled = born_canceled(rel, cols, newtuple, customer, &block);
+	canceled = born_canceled(rel, newtuple, customer, &block);
 	return PointerGetDatum(canceled != NULL ? canceled : newtuple);
 }
