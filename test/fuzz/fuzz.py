@@ -50,6 +50,18 @@ INTS = [None, 0, 1, 2, 7, 42, -1, -(2 ** 63), 2 ** 63 - 1, 999999, 2 ** 64]
 ARRAYS = [None, [], [None], ["+15550001", None], [""], ["+15550001"],
           ["+15550001", "+15550001", "+15550002"], ["'; DROP TABLE x; --"],
           ["+15550001"] * 100000, ["f%d" % i for i in range(100000)], [HUGE]]
+BOOLS = [None, True, False]
+# cursors of cancel_events_since: none of these was returned by it (the
+# origin is made up), so each must be refused with class 22 -- or NULL.
+ORIGIN = "0123456789abcdef0123456789abcdef"
+CURSORS = [None, "", "1", "1/", "2/" + ORIGIN + "/0:0:/1:1:/0", "1/" + ORIGIN,
+           "1/" + ORIGIN + "/0:0:/1:1:/0", "1/" + ORIGIN.upper() + "/0:0:/1:1:/0",
+           "1/" + ORIGIN + "/5:1:/9:9:/0", "1/" + ORIGIN + "/0:0:/3:9:4,4/0",
+           "1/" + ORIGIN + "/0:0:/3:9:2/0", "1/" + ORIGIN + "/0:0:/1:99999999999999999999:/0",
+           "1/" + ORIGIN + "/0:0:/1:18446744073709551615:/9223372036854775808",
+           "1/" + ORIGIN + "/0:0:/1:9:" + ",".join(str(i) for i in range(2, 9)) + "/-1",
+           "1/" + ORIGIN + "/0:0:/0:200000:" + ",".join(str(i) for i in range(1, 100000)) + "/0",
+           "'; DROP TABLE task_cancel.cancel_events; --", HUGE]
 
 # name, SQL with %s per argument, argument kinds
 FUNCTIONS = [
@@ -63,6 +75,11 @@ FUNCTIONS = [
     ("complete_task", "SELECT task_cancel.complete_task(%s)", "i"),
     ("cancel_tasks", "SELECT * FROM task_cancel.cancel_tasks(%s::text, %s, %s, %s)", "ttti"),
     ("cancel_tasks[]", "SELECT * FROM task_cancel.cancel_tasks(%s::text[], %s, %s, %s)", "atti"),
+    ("preview_cancel", "SELECT * FROM task_cancel.preview_cancel(%s, %s, %s)", "ttt"),
+    ("cancel_task", "SELECT * FROM task_cancel.cancel_task(%s, %s, %s, %s)", "ittb"),
+    ("block_customer", "SELECT task_cancel.block_customer(%s, %s, %s)", "tti"),
+    ("unblock_customer", "SELECT task_cancel.unblock_customer(%s)", "t"),
+    ("cancel_events_since", "SELECT * FROM task_cancel.cancel_events_since(%s)", "c"),
 ]
 
 results = []
@@ -74,7 +91,7 @@ def check(ok, what):
 
 
 def value(kind, rnd):
-    pool = {"t": TEXTS, "i": INTS, "a": ARRAYS}[kind]
+    pool = {"t": TEXTS, "i": INTS, "a": ARRAYS, "b": BOOLS, "c": CURSORS}[kind]
     # the heavy values (1 MB, 100k elements) one time in twenty
     v = rnd.choice(pool)
     while (v is HUGE or (isinstance(v, list) and len(v) >= 1000)) and rnd.random() > 0.05:
@@ -96,7 +113,9 @@ def fingerprint(cur):
     cur.execute("""
         SELECT md5(coalesce((SELECT string_agg(t::text, '|' ORDER BY t.customer, t.id) FROM task_cancel.tasks t), '')
                 || coalesce((SELECT string_agg(j::text, '|' ORDER BY j.id) FROM task_cancel.journeys j), '')
-                || coalesce((SELECT string_agg(c::text, '|' ORDER BY c.id) FROM task_cancel.campaigns c), ''))""")
+                || coalesce((SELECT string_agg(c::text, '|' ORDER BY c.id) FROM task_cancel.campaigns c), '')
+                || coalesce((SELECT string_agg(e::text, '|' ORDER BY e.id) FROM task_cancel.cancel_events e), '')
+                || coalesce((SELECT string_agg(b::text, '|' ORDER BY b.customer) FROM task_cancel.blocked_customers b), ''))""")
     return cur.fetchone()[0]
 
 
@@ -125,7 +144,8 @@ def main():
     # NULL in every position of every function
     for name, sql, kinds in FUNCTIONS:
         for pos in range(len(kinds)):
-            args = [{"t": "+15550001", "i": 1, "a": ["+15550001"]}[k] for k in kinds]
+            args = [{"t": "+15550001", "i": 1, "a": ["+15550001"], "b": False, "c": None}[k]
+                    for k in kinds]
             if name.startswith("cancel_tasks"):
                 args[1], args[2] = "all", None
             args[pos] = None
@@ -151,7 +171,9 @@ def main():
             cur.execute(sql, args)
             rows = cur.fetchall()
             ok_calls += 1
-            if name.startswith("cancel_tasks") and rows:
+            if name == "cancel_events_since" and args[0] is not None:
+                wrong.append(name + describe(args) + " accepted a made-up cursor")
+            if name in ("cancel_tasks", "cancel_tasks[]", "cancel_task") and rows:
                 ids = [r[0] for r in rows]
                 cur.execute("SELECT count(*) FROM task_cancel.tasks WHERE id = ANY(%s) AND status = 'canceled'", (ids,))
                 if cur.fetchone()[0] != len(set(ids)):
