@@ -96,6 +96,19 @@ SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '/[0
 -- Events are a record: they cannot be changed, not even by the owner.
 UPDATE task_cancel.cancel_events SET arg = 'edited' WHERE id = 1;
 \echo :LAST_ERROR_SQLSTATE
+-- Every row, whoever inserts it, has a customer, a known mode and at
+-- least one task (checked by the trigger rather than CHECK constraints).
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids) VALUES ('', 'all', '{1}');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids) VALUES ('+15550009', 'everything', '{1}');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids) VALUES ('+15550009', 'all', '{}');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids) VALUES ('+15550009', NULL, '{1}');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+
 -- The trigger stamps txid itself; a value given on INSERT is overwritten
 -- (this is what makes events restored from a dump readable again).
 BEGIN;
