@@ -145,6 +145,29 @@ ended_in(const CursorSnapshot *s, uint64 x)
 	return true;
 }
 
+/*
+ * contains
+ *		Whether every transaction ended in older has ended in newer too, as
+ *		for any snapshot taken after older.
+ *
+ * Reading from a cursor with a snapshot that is not would hand out the
+ * events of a transaction the cursor already counts as read once more,
+ * later: a REPEATABLE READ transaction older than the call that made the
+ * cursor, or a cursor that is not ours.
+ */
+static bool
+contains(const CursorSnapshot *newer, const CursorSnapshot *older)
+{
+	int			i;
+
+	if (older->xmax > newer->xmax)
+		return false;
+	for (i = 0; i < newer->nxip; i++)
+		if (ended_in(older, newer->xip[i]))
+			return false;
+	return true;
+}
+
 static int
 compare_xids(const void *a, const void *b)
 {
@@ -338,7 +361,7 @@ parse_cursor(const char *cursor)
 		cursor_error(cursor, "A number is out of range.");
 	c.after_id = (int64) k;
 
-	if (c.lower.xmin > c.upper.xmin || c.lower.xmax > c.upper.xmax)
+	if (!contains(&c.upper, &c.lower))
 		cursor_error(cursor, "Its snapshots are out of order.");
 	return c;
 }
@@ -458,7 +481,7 @@ batch_prefix(const char *origin, const CursorSnapshot *a,
  * The events committed since cursor (NULL: since the beginning), the rest
  * of the cursor's batch first, each batch in id order.  Locks nothing.
  * Raises 22P02 for a malformed cursor, 22023 for one of another database
- * or from the future, 0A000 on a standby.
+ * or one newer than the statement's snapshot, 0A000 on a standby.
  */
 Datum
 tc_cancel_events_since(PG_FUNCTION_ARGS)
@@ -500,12 +523,12 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 					 errmsg("cancel event cursor belongs to another database"),
 					 errdetail("Cursors do not survive dump and restore: the restored database has a new transaction history."),
 					 errhint("Pass NULL to read from the first event; event ids are kept, so events already handled can be recognized.")));
-		if (c.upper.xmax > now.xmax)
+		if (!contains(&now, &c.upper))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cancel event cursor is newer than this database"),
-					 errdetail("It names transactions that have not started yet."),
-					 errhint("Pass a next_cursor that cancel_events_since() returned in this database.")));
+					 errmsg("cancel event cursor is newer than this transaction's snapshot"),
+					 errdetail("The cursor counts transactions as ended that this snapshot sees running or not yet started."),
+					 errhint("Pass it from a transaction that started after the call that returned it.")));
 	}
 
 	tc_kept_plan(&plan, batch_sql, 3, argtypes);
