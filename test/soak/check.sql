@@ -44,6 +44,17 @@ SELECT 8, 'every task satisfies the lifecycle columns',
 UNION ALL
 SELECT 9, 'no deadlock was detected ('
        || (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()) || ')',
-       (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()) = 0;
+       (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()) = 0
+UNION ALL
+SELECT 10, 'every canceled task points at an event of its customer that lists it, and every event ('
+       || (SELECT count(*) FROM task_cancel.cancel_events) || ') lists only tasks pointing back',
+       NOT EXISTS (SELECT FROM task_cancel.tasks t
+                     LEFT JOIN task_cancel.cancel_events e
+                            ON e.customer = t.customer AND e.id = t.cancel_event_id
+                    WHERE t.status = 'canceled' AND (e.id IS NULL OR NOT t.id = ANY (e.task_ids)))
+       AND NOT EXISTS (SELECT FROM task_cancel.cancel_events e, unnest(e.task_ids) AS x(id)
+                        WHERE NOT EXISTS (SELECT FROM task_cancel.tasks t
+                                           WHERE t.customer = e.customer AND t.id = x.id
+                                             AND t.cancel_event_id = e.id));
 
 SELECT CASE WHEN ok THEN 'ok - ' ELSE 'not ok - ' END || what FROM verdicts ORDER BY n;
