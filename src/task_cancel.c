@@ -46,6 +46,8 @@
  *								accept_task(), wrap_task(), complete_task()
  *	src/status_guard.c			trigger function status_guard(): the status
  *								state machine and immutable audit columns
+ *	src/task_row_check.c		task_row_check(): the one CHECK of tasks
+ *								since 1.1 (which rows are valid)
  *	src/lookup_cache.c			trigger function lookup_changed(), and the
  *								per-backend cache of journey names, task
  *								types and campaign names it keeps current
