@@ -338,6 +338,7 @@ parse_cursor(const char *cursor)
 	const char *p = cursor;
 	int			i;
 	uint64		k;
+	bool		negative;
 
 	if (strncmp(p, "1/", 2) != 0)
 		cursor_error(cursor, "A cursor starts with \"1/\".");
@@ -356,10 +357,14 @@ parse_cursor(const char *cursor)
 	c.upper = parse_snapshot(&p, cursor);
 	if (*p++ != '/')
 		cursor_error(cursor, "The event id is missing.");
+	/* event ids are bigint: an owner may have inserted negative ones */
+	negative = (*p == '-');
+	if (negative)
+		p++;
 	k = parse_number(&p, "", cursor);
-	if (k > (uint64) PG_INT64_MAX)
+	if (k > (uint64) PG_INT64_MAX + (negative ? 1 : 0))
 		cursor_error(cursor, "A number is out of range.");
-	c.after_id = (int64) k;
+	c.after_id = negative ? (int64) (0 - k) : (int64) k;
 
 	if (!contains(&c.upper, &c.lower))
 		cursor_error(cursor, "Its snapshots are out of order.");
@@ -535,7 +540,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	if (cursor != NULL)
 		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
 				   batch_prefix(origin, &c.lower, &c.upper));
-	read_batch(rsinfo, plan, &c.upper, &now, 0,
+	read_batch(rsinfo, plan, &c.upper, &now, PG_INT64_MIN,
 			   batch_prefix(origin, &c.upper, &now));
 	SPI_finish();
 
