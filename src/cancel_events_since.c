@@ -37,6 +37,12 @@
  * added to N's list -- so a transaction never reads its own uncommitted
  * events, and reads them after it commits, with the next call.
  *
+ * Both rest on snapshots only growing, so a cursor whose U counts as ended
+ * a transaction that N sees running or not yet started -- read by a
+ * REPEATABLE READ transaction older than the call that made it, or made
+ * up -- is refused (contains()); the same holds between a cursor's L and
+ * U.
+ *
  * origin is the random id of this database's event history
  * (event_cursor_origin).  It changes when a database is restored from a
  * dump, where transaction ids start over and an old cursor would mean
