@@ -26,22 +26,10 @@ import time
 
 import psycopg2
 
+from tap import admin, all_passed, check
+
 DB = "tc_events"
 CHANNEL = "task_cancel_events"
-results = []
-
-
-def check(ok, what):
-    results.append(bool(ok))
-    print(("ok - " if ok else "not ok - ") + what)
-
-
-def admin(sql):
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql)
-    conn.close()
 
 
 def connect(autocommit=False):
@@ -240,7 +228,7 @@ def main():
     listen_part()
     exactly_once_part()
     admin("DROP DATABASE " + DB)
-    return 0 if all(results) else 1
+    return 0 if all_passed() else 1
 
 
 if __name__ == "__main__":

@@ -21,21 +21,9 @@ import psycopg2
 import psycopg2.errorcodes
 import psycopg2.pool
 
+from tap import admin, all_passed, check
+
 DB = "tc_client"
-results = []
-
-
-def check(ok, what):
-    results.append(bool(ok))
-    print(("ok - " if ok else "not ok - ") + what)
-
-
-def admin(sql):
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql)
-    conn.close()
 
 
 def sqlstate_of(conn, sql, params):
@@ -196,7 +184,7 @@ def main():
 
     pool.closeall()
     admin("DROP DATABASE " + DB)
-    return 0 if all(results) else 1
+    return 0 if all_passed() else 1
 
 
 if __name__ == "__main__":
