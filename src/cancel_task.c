@@ -64,41 +64,23 @@ static const char *const lock_sql =
 "   FOR NO KEY UPDATE";
 
 /*
- * is_cancelable_type
- *		Whether type (text Datum) is in the cancelable list (text[]).
- */
-static bool
-is_cancelable_type(Datum type, Datum cancelable)
-{
-	Datum	   *names;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	char	   *s = TextDatumGetCString(type);
-
-	deconstruct_array_builtin(DatumGetArrayTypeP(cancelable), TEXTOID,
-							  &names, &nulls, &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(TextDatumGetCString(names[i]), s) == 0)
-			return true;
-	return false;
-}
-
-/*
  * named_task_cancelable
  *		Whether the locked row of the named task may be canceled by agent:
- *		"pending", or "reserved" for agent, and of a cancelable type.
+ *		"pending", or "reserved" for agent, and of a cancelable type (from
+ *		the lookup cache).  Must run inside SPI.
  */
 static bool
-named_task_cancelable(HeapTuple row, TupleDesc desc, const char *agent,
-					  Datum cancelable)
+named_task_cancelable(HeapTuple row, TupleDesc desc, const char *agent)
 {
 	bool		isnull;
 	char	   *status = TextDatumGetCString(SPI_getbinval(row, desc, 3,
 														   &isnull));
 	Datum		holder = SPI_getbinval(row, desc, 4, &isnull);
+	char	   *label;
+	bool		cancelable;
 
-	if (!is_cancelable_type(SPI_getbinval(row, desc, 2, &isnull), cancelable))
+	if (!tc_task_type(TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull)),
+					  &label, &cancelable) || !cancelable)
 		return false;
 	if (strcmp(status, "pending") == 0)
 		return true;
@@ -175,8 +157,7 @@ tc_cancel_task(PG_FUNCTION_ARGS)
 			break;
 	}
 	if (row == n ||
-		!named_task_cancelable(locked->vals[row], locked->tupdesc, agent_str,
-							   lock_values[2]))
+		!named_task_cancelable(locked->vals[row], locked->tupdesc, agent_str))
 	{
 		SPI_finish();
 		return (Datum) 0;
