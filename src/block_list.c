@@ -176,21 +176,6 @@ block_reason(Datum reason)
 }
 
 /*
- * column_number
- *		Number of column name of rel; an internal error if it is missing.
- */
-static AttrNumber
-column_number(Relation rel, const char *name)
-{
-	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
-
-	if (attnum <= 0)
-		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
-			 name, RelationGetRelationName(rel));
-	return (AttrNumber) attnum;
-}
-
-/*
  * forget_relations
  *		Relcache callback: forget what was looked up about tasks or
  *		blocked_customers when it (or every relation, InvalidOid) is
@@ -280,11 +265,11 @@ find_block(Relation tasks, Datum customer, CustomerBlock *block)
 		bool		isnull;
 
 		block->reason = datumCopy(slot_getattr(slot,
-											   column_number(brel, "reason"),
+											   tc_column_number(brel, "reason", false),
 											   &isnull),
 								  false, -1);
 		block->journey_id = DatumGetInt64(
-			slot_getattr(slot, column_number(brel, "blocked_by_journey_id"),
+			slot_getattr(slot, tc_column_number(brel, "blocked_by_journey_id", false),
 						 &isnull));
 		block->has_journey = !isnull;
 	}
@@ -444,9 +429,9 @@ guard_columns(Relation rel)
 	if (guard_cols.relid != RelationGetRelid(rel))
 	{
 		guard_cols.relid = InvalidOid;
-		guard_cols.customer = column_number(rel, "customer");
-		guard_cols.status = column_number(rel, "status");
-		guard_cols.created_at = column_number(rel, "created_at");
+		guard_cols.customer = tc_column_number(rel, "customer", false);
+		guard_cols.status = tc_column_number(rel, "status", false);
+		guard_cols.created_at = tc_column_number(rel, "created_at", false);
 		guard_cols.relid = RelationGetRelid(rel);
 	}
 	return &guard_cols;
@@ -492,7 +477,7 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 	SPI_connect();
 	tc_lookup_accept_changes();
 	if (!tc_task_type(TextDatumGetCString(heap_getattr(newtuple,
-													   column_number(rel, "task_type"),
+													   tc_column_number(rel, "task_type", false),
 													   tupdesc, &isnull)),
 					  &label, &cancelable) || !cancelable)
 	{
@@ -508,25 +493,25 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 		audit.journey_name = journey_name(block->journey_id);
 	audit.reason = block_reason(block->reason);
 
-	id = heap_getattr(newtuple, column_number(rel, "id"), tupdesc, &isnull);
+	id = heap_getattr(newtuple, tc_column_number(rel, "id", false), tupdesc, &isnull);
 	event_id = tc_insert_event(customer,
 							   PointerGetDatum(construct_array_builtin(&id, 1,
 																	   INT8OID)),
 							   &audit);
 
-	columns[0] = column_number(rel, "status");
+	columns[0] = tc_column_number(rel, "status", false);
 	values[0] = CStringGetTextDatum("canceled");
-	columns[1] = column_number(rel, "canceled_at");
+	columns[1] = tc_column_number(rel, "canceled_at", false);
 	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	columns[2] = column_number(rel, "canceled_by_journey_id");
+	columns[2] = tc_column_number(rel, "canceled_by_journey_id", false);
 	values[2] = Int64GetDatum(audit.journey_id);
 	nulls[2] = !audit.has_journey;
-	columns[3] = column_number(rel, "canceled_by_journey_name");
+	columns[3] = tc_column_number(rel, "canceled_by_journey_name", false);
 	values[3] = audit.journey_name;
 	nulls[3] = audit.journey_name == (Datum) 0;
-	columns[4] = column_number(rel, "cancel_reason");
+	columns[4] = tc_column_number(rel, "cancel_reason", false);
 	values[4] = audit.reason;
-	columns[5] = column_number(rel, "cancel_event_id");
+	columns[5] = tc_column_number(rel, "cancel_event_id", false);
 	values[5] = Int64GetDatum(event_id);
 
 	MemoryContextSwitchTo(caller);

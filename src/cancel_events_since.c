@@ -561,13 +561,8 @@ static Datum
 event_column(Relation rel, HeapTuple row, const char *name,
 			 AttrNumber *attnum, bool *isnull)
 {
-	int			n = SPI_fnumber(RelationGetDescr(rel), name);
-
-	if (n <= 0)
-		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
-			 name, RelationGetRelationName(rel));
-	*attnum = (AttrNumber) n;
-	return heap_getattr(row, n, RelationGetDescr(rel), isnull);
+	*attnum = tc_column_number(rel, name, false);
+	return heap_getattr(row, *attnum, RelationGetDescr(rel), isnull);
 }
 
 /*
@@ -659,10 +654,7 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 
 	check_event(rel, trigdata->tg_trigtuple);
 
-	attnum = SPI_fnumber(RelationGetDescr(rel), "txid");
-	if (attnum <= 0)
-		elog(ERROR, "column \"txid\" of relation \"%s\" does not exist",
-			 RelationGetRelationName(rel));
+	attnum = tc_column_number(rel, "txid", false);
 	value = FullTransactionIdGetDatum(GetTopFullTransactionId());
 	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
 													 RelationGetDescr(rel),

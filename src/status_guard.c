@@ -109,26 +109,6 @@ typedef struct GuardColumns
 	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];	/* 0: not in this version */
 } GuardColumns;
 
-/*
- * column_number
- *		Number of the column called name; InvalidAttrNumber if it is
- *		optional and missing, an internal error if it is required.
- */
-static AttrNumber
-column_number(Relation rel, const char *name, bool optional)
-{
-	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
-
-	if (attnum <= 0)
-	{
-		if (optional)
-			return InvalidAttrNumber;
-		elog(ERROR, "column \"%s\" of relation \"%s\" does not exist",
-			 name, RelationGetRelationName(rel));
-	}
-	return (AttrNumber) attnum;
-}
-
 static GuardColumns *
 guard_columns(FunctionCallInfo fcinfo, Relation rel)
 {
@@ -139,11 +119,11 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 		return cols;
 
 	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
-	cols->id = column_number(rel, "id", false);
-	cols->status = column_number(rel, "status", false);
-	cols->completed_at = column_number(rel, "completed_at", false);
+	cols->id = tc_column_number(rel, "id", false);
+	cols->status = tc_column_number(rel, "status", false);
+	cols->completed_at = tc_column_number(rel, "completed_at", false);
 	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
-		cols->audit[i] = column_number(rel, audit_column_names[i],
+		cols->audit[i] = tc_column_number(rel, audit_column_names[i],
 									   i >= AUDIT_FIRST_1_1);
 
 	fcinfo->flinfo->fn_extra = cols;

@@ -52,6 +52,7 @@
  *								per-backend cache of journey names, task
  *								types and campaign names it keeps current
  *	src/arguments.c				argument checks shared by the entry points
+ *	src/columns.c				column numbers by name, for the triggers
  *	src/plans.c					prepare-once, keep-forever SPI execution
  *
  * Versions: one library serves a database on 1.0 and one on 1.1.  The 1.1

@@ -13,6 +13,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/relcache.h"
 
 /* arguments.c */
 extern text *tc_text_arg(FunctionCallInfo fcinfo, int argno,
@@ -26,6 +27,10 @@ extern SPIPlanPtr tc_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 							  Oid *argtypes, Datum *values, const char *nulls,
 							  int expected_rc);
+
+/* columns.c */
+extern AttrNumber tc_column_number(Relation rel, const char *name,
+								   bool missing_ok);
 
 /* lookup_cache.c */
 extern void tc_lookup_accept_changes(void);
