@@ -7,7 +7,7 @@ OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
              src/cancel_tasks.o src/lookup_cache.o src/router.o \
              src/status_guard.o src/cancel_write.o src/cancel_task.o \
              src/block_list.o src/cancel_events_since.o \
-             src/task_row_check.o src/columns.o
+             src/task_row_check.o src/columns.o src/commit_notify.o
 DATA       = $(wildcard sql/task_cancel--*.sql)
 
 # Test lists are wildcards (a new file always runs); ":=" so an empty list
@@ -46,8 +46,9 @@ deps:
 	test/install-deps
 
 # Both run on a throw-away cluster (pg_virtualenv -t), whose server log
-# goes to log/cluster.log instead of the terminal.
-VIRTUALENV = mkdir -p log && pg_virtualenv -t
+# goes to log/cluster.log instead of the terminal.  Prepared transactions
+# are enabled: the tests prove that every cancel can be prepared (2PC).
+VIRTUALENV = mkdir -p log && pg_virtualenv -t -o max_prepared_transactions=10
 
 # The main job: sample data, every mode, an accept racing a cancel.
 demo: deps

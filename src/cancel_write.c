@@ -13,10 +13,12 @@
  *
  * Order of the writes: the event first (its id is generated), then the
  * tasks, which point at it through cancel_event_id.  Both are ordinary
- * writes in the caller's transaction: a rollback leaves neither.
- * Async_Notify() queues the notification in the same transaction;
- * PostgreSQL delivers it at commit and drops it at rollback, and folds
- * repeated notifications of one customer in one transaction into one.
+ * writes in the caller's transaction: a rollback leaves neither.  The
+ * notification is queued with tc_notify_at_commit() (commit_notify.c):
+ * sent when the transaction commits, dropped at rollback, never sent for
+ * a prepared transaction (which NOTIFY would make impossible to prepare),
+ * and repeated notifications of one customer in one transaction fold into
+ * one.
  *
  * IDENTIFICATION
  *	  src/cancel_write.c
@@ -28,7 +30,6 @@
 #include <stdlib.h>
 
 #include "catalog/pg_type_d.h"
-#include "commands/async.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -163,7 +164,7 @@ tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
-	Async_Notify(TC_EVENTS_CHANNEL, TextDatumGetCString(customer));
+	tc_notify_at_commit(TextDatumGetCString(customer));
 	return event_id;
 }
 
@@ -239,7 +240,7 @@ event_ids_per_row(Datum customers, uint64 n)
 			SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
 		events[i].event_id = DatumGetInt64(
 			SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
-		Async_Notify(TC_EVENTS_CHANNEL, events[i].customer);
+		tc_notify_at_commit(events[i].customer);
 	}
 	qsort(events, nevents, sizeof(CustomerEvent), compare_customer_events);
 

@@ -12,8 +12,11 @@
 #define TASK_CANCEL_H
 
 #include "executor/spi.h"
+#include "access/htup.h"
 #include "fmgr.h"
 #include "utils/relcache.h"
+
+#include "compat.h"
 
 /* arguments.c */
 extern text *tc_text_arg(FunctionCallInfo fcinfo, int argno,
@@ -31,6 +34,21 @@ extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,
 								   bool missing_ok);
+
+/* task_row_check.c: the rules of a valid task row */
+#define TC_MAX_CUSTOMER_BYTES 1000
+
+typedef struct TaskRowColumns
+{
+	/* id, customer, status, agent, completed_at, canceled_at, 5 audit */
+	AttrNumber	attnum[11];
+} TaskRowColumns;
+
+extern void tc_check_customer_length(Datum customer, Relation rel,
+									 AttrNumber attnum);
+extern void tc_task_row_columns(Relation rel, TaskRowColumns *cols);
+extern void tc_check_task_row(Relation rel, const TaskRowColumns *cols,
+							  HeapTuple tuple, bool new_customer);
 
 /* lookup_cache.c */
 extern void tc_lookup_accept_changes(void);
@@ -56,6 +74,9 @@ typedef struct CancelAudit
 } CancelAudit;
 
 #define TC_EVENTS_CHANNEL "task_cancel_events"
+
+/* commit_notify.c */
+extern void tc_notify_at_commit(const char *customer);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,
 						   const CancelAudit *audit);
