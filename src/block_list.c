@@ -9,38 +9,48 @@
  * same customer at the same moment.  Neither transaction sees the other's
  * uncommitted row, so without care the block would cancel the tasks it
  * sees, the creator would find no block, and a pending task of a blocked
- * customer would survive both commits.  They meet on a lock instead: a
- * lock in PostgreSQL's lock manager (an advisory-type lock tag with our
- * own class number, so it never collides with the application's
- * pg_advisory_lock() keys) on the customer's bucket -- customers are
- * hashed into TC_BLOCK_LOCK_BUCKETS buckets.  Not one lock per customer:
- * a transaction holds its locks until it ends, and one that inserts tasks
- * for 100,000 customers (an import) would run the shared lock table out of
- * space ("out of shared memory").  With buckets it holds at most 256.  The
- * price is that a block waits for creators of the other customers of its
- * bucket too, and they for it: rare, and only as long as those
- * transactions last.
+ * customer would survive both commits.  Two things close it:
  *
- *	- The trigger takes the lock in share mode before it looks for a
- *	  block, and keeps it until its transaction ends.  Creators do not
- *	  wait for each other.
- *	- block_customer() takes it in exclusive mode before it records the
- *	  block and cancels.  It waits for creators in flight to finish, so
- *	  their tasks are committed and its READ COMMITTED cancel sees them;
- *	  creators that come later wait for the block to commit.
- *	- The trigger looks for the block with the newest snapshot, not its
- *	  transaction's: after waiting for a block it must see it even under
- *	  REPEATABLE READ (ri_triggers.c checks foreign keys the same way).
+ *	- The creator (the trigger) looks for the block with a dirty snapshot,
+ *	  which also shows rows of transactions still in progress, the way a
+ *	  unique index check does.  It finds a block that is being recorded and
+ *	  waits for that transaction to end, then looks again: committed, the
+ *	  task is born canceled; rolled back, it is created as asked.
+ *	- That leaves creators that looked before the block was recorded.  They
+ *	  hold a lock in PostgreSQL's lock manager on the customer's bucket in
+ *	  share mode, from before they look until their transaction ends -- an
+ *	  advisory-type lock tag with our own class number, so it never
+ *	  collides with the application's pg_advisory_lock() keys; customers
+ *	  are hashed into TC_BLOCK_LOCK_BUCKETS buckets.  block_customer()
+ *	  takes the bucket lock in exclusive mode, which waits for those
+ *	  creators to end, records the block, and lets go of the lock at once.
+ *	  Their tasks are then committed (or gone), and its READ COMMITTED
+ *	  cancel sees them; creators that come after the lock find the block.
+ *
+ * Why buckets, and why the block lets go at once: a transaction keeps a
+ * share lock until it ends, and one that creates tasks for 100,000
+ * customers (an import) would run the shared lock table out of space
+ * ("out of shared memory") with one lock per customer; with buckets it
+ * holds at most 256.  A block holds no bucket lock while it goes on, so it
+ * never waits for a second bucket while holding a first: two transactions
+ * that share no customer can make each other wait (a block waits for
+ * creators of other customers of its bucket to end), but never in a
+ * cycle, so they never deadlock.  A creator waits for a block only when
+ * it creates a task for the very customer being blocked.
+ *
+ *	- The trigger checks key equality itself: the hash index stores only
+ *	  the hash code, and two customers may share one (every probe is
+ *	  rechecked, as the executor would).
  *	- Under REPEATABLE READ or SERIALIZABLE, block_customer()'s snapshot
  *	  may predate a task committed before it got the lock.  After
  *	  canceling it looks again with the newest snapshot; a waiting task it
  *	  could not see raises 40001 for the caller to retry, rather than
  *	  leaving it behind.
- *
- * Lock order: block_customer() takes the customer lock before any task
- * row lock.  A transaction that holds row locks on a customer's tasks and
- * then creates a task for the same customer can therefore deadlock with a
- * concurrent block of that customer; PostgreSQL detects it (40P01).
+ *	- A born-canceled task's event and lookups are written and read with
+ *	  the rights of the table's owner, as ri_triggers.c checks foreign
+ *	  keys: any role allowed to INSERT into tasks can create a blocked
+ *	  customer's task, without rights on cancel_events or the lookup
+ *	  tables.
  *
  * Rows that carry an earlier created_at than the inserting transaction's
  * start -- what pg_dump restores, or an import of history -- are records
@@ -61,6 +71,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -146,22 +157,33 @@ static Oid	block_indexid = InvalidOid;
 static bool callback_registered = false;
 
 /*
- * lock_customer
- *		Take the block lock of customer's bucket in mode (ShareLock for
- *		creators, ExclusiveLock for block_customer), until the transaction
- *		ends.
+ * set_bucket_locktag
+ *		The block lock tag of customer's bucket.
  */
 static void
-lock_customer(Datum customer, LOCKMODE mode)
+set_bucket_locktag(LOCKTAG *tag, Datum customer)
 {
 	text	   *t = DatumGetTextPP(customer);
 	uint32		h = hash_bytes((const unsigned char *) VARDATA_ANY(t),
 							   VARSIZE_ANY_EXHDR(t));
-	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, h % TC_BLOCK_LOCK_BUCKETS,
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0, h % TC_BLOCK_LOCK_BUCKETS,
 						 TC_BLOCK_LOCK_CLASS);
-	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/*
+ * same_text
+ *		Whether two text Datums hold the same bytes (the default collation
+ *		is deterministic, so this is text equality).
+ */
+static bool
+same_text(Datum a, Datum b)
+{
+	text	   *ta = DatumGetTextPP(a);
+	text	   *tb = DatumGetTextPP(b);
+
+	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
+		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
 }
 
 /*
@@ -209,41 +231,48 @@ register_callback(void)
 
 /*
  * find_block
- *		Look customer up in blocked_customers (next to tasks, in the same
- *		schema) with the newest snapshot; true and *block filled, in the
- *		current memory context, if the customer is blocked.
+ *		Look customer up in blocked_customers (in schema nsp, where tasks
+ *		is); true and *block filled, in the current memory context, if
+ *		the customer is blocked.
+ *
+ * Reads with a dirty snapshot: a block that another transaction is
+ * recording right now is waited for (XactLockTableWait), then looked up
+ * again, so the answer is the block's committed state after the wait.  A
+ * block being lifted (unblock_customer() in progress) still counts: the
+ * task is created before that unblock commits.
  *
  * A direct index probe rather than a query: this runs for every task
  * created, and a probe costs a small fraction of an executor start.  The
  * index is a hash index (blocked_customers_probe_idx): the probe is only
  * ever for equality, and hashing the key costs about half of a btree
  * descent through the primary key (measured: the whole check 16,700
- * instructions with the btree, 11,700 with the hash index).
- * Keeps the AccessShareLocks on the table and index until the transaction
- * ends, as a query would.
+ * instructions with the btree, 11,700 with the hash index).  A hash index
+ * returns every row whose customer has the same hash code, so each row is
+ * compared with the key.  Keeps the AccessShareLocks on the table and
+ * index until the transaction ends, as a query would.
  */
 static bool
-find_block(Relation tasks, Datum customer, CustomerBlock *block)
+find_block(Oid nsp, Datum customer, CustomerBlock *block)
 {
 	Relation	brel;
 	Relation	irel;
-	Snapshot	snapshot;
+	SnapshotData dirty;
 	ScanKeyData key;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	AttrNumber	customer_col;
 	bool		found;
+	TransactionId wait_for;
 
 	register_callback();
 	if (!OidIsValid(block_relid))
 	{
-		Oid			relid = get_relname_relid("blocked_customers",
-											  RelationGetNamespace(tasks));
+		Oid			relid = get_relname_relid("blocked_customers", nsp);
 
 		if (!OidIsValid(relid))
 			elog(ERROR, "relation \"blocked_customers\" does not exist");
 		brel = table_open(relid, AccessShareLock);
-		block_indexid = get_relname_relid("blocked_customers_probe_idx",
-										  RelationGetNamespace(tasks));
+		block_indexid = get_relname_relid("blocked_customers_probe_idx", nsp);
 		if (!OidIsValid(block_indexid))
 			elog(ERROR, "index \"blocked_customers_probe_idx\" does not exist");
 		block_relid = relid;
@@ -251,32 +280,49 @@ find_block(Relation tasks, Datum customer, CustomerBlock *block)
 	else
 		brel = table_open(block_relid, AccessShareLock);
 	irel = index_open(block_indexid, AccessShareLock);
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-
-	ScanKeyInit(&key, 1, HTEqualStrategyNumber, F_TEXTEQ, customer);
-	key.sk_collation = irel->rd_indcollation[0];
-	scan = index_beginscan(brel, irel, snapshot, 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
+	customer_col = tc_column_number(brel, "customer", false);
 	slot = table_slot_create(brel, NULL);
+	InitDirtySnapshot(dirty);
 
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found)
+	for (;;)
 	{
-		bool		isnull;
+		found = false;
+		wait_for = InvalidTransactionId;
 
-		block->reason = datumCopy(slot_getattr(slot,
-											   tc_column_number(brel, "reason", false),
-											   &isnull),
-								  false, -1);
-		block->journey_id = DatumGetInt64(
-			slot_getattr(slot, tc_column_number(brel, "blocked_by_journey_id", false),
-						 &isnull));
-		block->has_journey = !isnull;
+		ScanKeyInit(&key, 1, HTEqualStrategyNumber, F_TEXTEQ, customer);
+		key.sk_collation = irel->rd_indcollation[0];
+		scan = tc_index_beginscan(brel, irel, &dirty, 1, 0);
+		index_rescan(scan, &key, 1, NULL, 0);
+		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+			Datum		value = slot_getattr(slot, customer_col, &isnull);
+
+			if (isnull || !same_text(value, customer))
+				continue;		/* another customer with the same hash */
+			if (TransactionIdIsValid(dirty.xmin))
+			{
+				wait_for = dirty.xmin;	/* being recorded right now */
+				break;
+			}
+			found = true;
+			block->reason = datumCopy(slot_getattr(slot,
+												   tc_column_number(brel, "reason", false),
+												   &isnull),
+									  false, -1);
+			block->journey_id = DatumGetInt64(
+				slot_getattr(slot, tc_column_number(brel, "blocked_by_journey_id", false),
+							 &isnull));
+			block->has_journey = !isnull;
+			break;
+		}
+		index_endscan(scan);
+		if (!TransactionIdIsValid(wait_for))
+			break;
+		XactLockTableWait(wait_for, brel, NULL, XLTW_None);
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
-	UnregisterSnapshot(snapshot);
 	index_close(irel, NoLock);
 	table_close(brel, NoLock);
 
@@ -303,7 +349,9 @@ journey_name(int64 journey_id)
  * Records the block (blocking again keeps the first record) and cancels
  * every waiting, cancelable task of the customer now; returns how many.
  * customer or reason NULL: 22004, empty: 22023; journey_id not registered:
- * 22023.  Locks: the customer's block lock (exclusive), then the tasks in
+ * 22023.  Locks: the customer's bucket lock in exclusive mode while it
+ * records the block (released at once, see the file header), the
+ * blocked_customers row until the transaction ends, then the tasks in
  * ascending id order.  Under REPEATABLE READ or SERIALIZABLE, 40001 if a
  * waiting task committed that the transaction's snapshot cannot see.
  */
@@ -322,6 +370,8 @@ tc_block_customer(PG_FUNCTION_ARGS)
 	Oid			lock_types[2] = {TEXTOID, TEXTARRAYOID};
 	Datum		lock_values[2];
 	CancelAudit audit = {0};
+	CustomerBlock existing;
+	LOCKTAG		bucket;
 	uint64		n;
 
 	audit.mode = "block";
@@ -343,14 +393,24 @@ tc_block_customer(PG_FUNCTION_ARGS)
 					 errhint("Register it first with task_cancel.register_journey(id, name), or pass NULL.")));
 	}
 
-	lock_customer(customer, ExclusiveLock);
-
+	/*
+	 * Wait for another block of this customer being recorded right now
+	 * (find_block() does), so that the INSERT below does not wait for it
+	 * while holding the bucket lock.  Then wait for the creators that may
+	 * have looked for a block before this one exists; creators after the
+	 * INSERT find it (dirty) and wait for this transaction.
+	 */
+	(void) find_block(get_namespace_oid("task_cancel", false), customer,
+					  &existing);
+	set_bucket_locktag(&bucket, customer);
+	(void) LockAcquire(&bucket, ExclusiveLock, false, false);
 	insert_values[0] = customer;
 	insert_values[1] = reason;
 	insert_values[2] = Int64GetDatum(audit.journey_id);
 	insert_nulls[2] = has_journey ? ' ' : 'n';
 	tc_execute_kept(&insert_plan, insert_block_sql, 3, insert_types,
 					insert_values, insert_nulls, SPI_OK_INSERT);
+	LockRelease(&bucket, ExclusiveLock, false);
 
 	lock_values[0] = customer;
 	lock_values[1] = tc_cancelable_types();
@@ -454,14 +514,16 @@ is_waiting_status(Datum status)
  *		newtuple, canceled because of block: the audit columns filled, its
  *		event written and notified.  NULL if its type is not cancelable.
  *
- * Connects to SPI itself; the returned tuple is made in the caller's
- * memory context.
+ * Connects to SPI itself and runs as the table's owner (file header); the
+ * returned tuple is made in the caller's memory context.
  */
 static HeapTuple
 born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 			  const CustomerBlock *block)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	CancelAudit audit = {0};
 	char	   *label;
@@ -474,6 +536,10 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 	bool		nulls[6] = {false, false, false, false, false, false};
 	HeapTuple	result;
 
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(RelationGetForm(rel)->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
 	SPI_connect();
 	tc_lookup_accept_changes();
 	if (!tc_task_type(TextDatumGetCString(heap_getattr(newtuple,
@@ -482,6 +548,7 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 					  &label, &cancelable) || !cancelable)
 	{
 		SPI_finish();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		return NULL;
 	}
 
@@ -518,6 +585,7 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 	result = heap_modify_tuple_by_cols(newtuple, tupdesc, 6, columns, values,
 									   nulls);
 	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	return result;
 }
@@ -544,6 +612,7 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	Datum		customer;
 	bool		isnull;
 	CustomerBlock block;
+	LOCKTAG		bucket;
 	HeapTuple	canceled;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -574,8 +643,9 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(newtuple);	/* NOT NULL will reject it */
 
-	lock_customer(customer, ShareLock);
-	if (!find_block(rel, customer, &block))
+	set_bucket_locktag(&bucket, customer);
+	(void) LockAcquire(&bucket, ShareLock, false, false);
+	if (!find_block(RelationGetNamespace(rel), customer, &block))
 		return PointerGetDatum(newtuple);
 
 	canceled = born_canceled(rel, newtuple, customer, &block);

@@ -77,6 +77,35 @@ SELECT count(*) AS blocks FROM task_cancel.blocked_customers WHERE customer = '+
 SELECT count(*) AS tasks FROM task_cancel.tasks WHERE customer = '+15550004';
 SELECT count(*) AS events FROM task_cancel.cancel_events WHERE customer = '+15550004';
 
+-- The block list is exact: only the blocked customer itself is affected,
+-- even when another customer's number has the same hash code (the probe
+-- goes through a hash index, which stores only the code).
+SELECT hashtext('+15550001563') = hashtext('+15550196304') AS pair_1_collides,
+       hashtext('+14440010817') = hashtext('+14440065624') AS pair_2_collides;
+SELECT task_cancel.block_customer('+15550001563', 'Replied STOP');
+SELECT task_cancel.block_customer('+14440065624', 'Replied STOP');
+SELECT task_cancel.create_task('+15550196304', 'inbound_call') AS c1 \gset
+SELECT task_cancel.create_task('+14440010817', 'inbound_sms') AS c2 \gset
+SELECT task_cancel.create_task('+15550001563', 'inbound_call') AS c3 \gset
+SELECT customer, status, cancel_reason FROM task_cancel.tasks
+ WHERE id IN (:c1, :c2, :c3) ORDER BY id;
+SELECT customer, mode FROM task_cancel.cancel_events
+ WHERE customer IN ('+15550196304', '+14440010817', '+15550001563')
+ ORDER BY id;
+
+-- One transaction may create tasks for 100,000 customers: it holds one
+-- lock per bucket of customers (at most 256), not one per customer, so
+-- the shared lock table does not run out.
+BEGIN;
+INSERT INTO task_cancel.tasks (customer, task_type)
+SELECT 'bulk' || g, 'inbound_call' FROM generate_series(1, 100000) AS g;
+SELECT count(*) BETWEEN 1 AND 256 AS bucket_locks_bounded
+  FROM pg_locks
+ WHERE locktype = 'advisory' AND objsubid = 29763 AND pid = pg_backend_pid();
+COMMIT;
+SELECT count(*) AS bulk_tasks FROM task_cancel.tasks WHERE customer LIKE 'bulk%';
+DELETE FROM task_cancel.tasks WHERE customer LIKE 'bulk%';
+
 -- Bad input: a clear error, nothing changed.
 SELECT task_cancel.block_customer(NULL, 'x');
 \echo :LAST_ERROR_SQLSTATE
