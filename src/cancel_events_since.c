@@ -23,7 +23,7 @@
  * into it, and consecutive batches (A, B], (B, C], ... neither overlap nor
  * leave gaps, whatever the commit order.
  *
- * A cursor is "1/origin/L/U/k": events of batches up to L are consumed,
+ * A cursor is "2/origin/T/P/L/U/k" (T and P: see Durability below): events of batches up to L are consumed,
  * and of batch (L, U] those with id <= k.  A call with the current
  * snapshot N returns the rest of (L, U] (id > k) and then all of (U, N],
  * each batch in id order.  A row of (L, U] carries the cursor (L, U, its
@@ -48,6 +48,28 @@
  * dump, where transaction ids start over and an old cursor would mean
  * nothing; such a cursor is refused.
  *
+ * Durability.  "Ended in a snapshot" means for ever only if the end is on
+ * disk: a transaction committed with synchronous_commit = off (or one that
+ * aborted) may have its commit or abort record still in memory when a
+ * snapshot counts it as ended, and after a crash the server hands out
+ * that transaction id again, to a new transaction whose events a cursor
+ * that counts the id as ended would never return.  So before the first
+ * row goes out, WAL is flushed up to the current insert position: every
+ * transaction that N counts as ended wrote its end record before N was
+ * taken, so all of them are durable when the cursor leaves.  Crash
+ * recovery then never reuses an id that a cursor counts.
+ *
+ * That leaves histories that fork: an asynchronous standby promoted before
+ * it received what a cursor counts, or a point-in-time recovery to a point
+ * before it.  The server then runs on a new timeline, which continues the
+ * old one only up to the point where it branched.  A cursor (version "2/")
+ * records the timeline it was made on and the WAL position flushed for it,
+ * "2/origin/T/P/L/U/k", and is accepted only if that position is part of
+ * the current timeline's history (access/timeline.h); otherwise it is
+ * refused with 22023 and a hint to start again from NULL and skip events
+ * already handled by their id.  Cursors of version 1.1 ("1/origin/L/U/k")
+ * carry no timeline and are still accepted.
+ *
  * IDENTIFICATION
  *	  src/cancel_events_since.c
  *
@@ -58,9 +80,11 @@
 #include <stdlib.h>
 
 #include "access/htup_details.h"
+#include "access/timeline.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -101,6 +125,8 @@ typedef struct CursorSnapshot
 typedef struct EventCursor
 {
 	char	   *origin;			/* 32 hex digits */
+	TimeLineID	timeline;		/* T; 0 in a cursor of version 1.1 */
+	XLogRecPtr	flushed;		/* P: WAL flushed before it was handed out */
 	CursorSnapshot lower;		/* L */
 	CursorSnapshot upper;		/* U */
 	int64		after_id;		/* k */
@@ -252,8 +278,7 @@ append_snapshot(StringInfo buf, const CursorSnapshot *s)
  *		itself is not quoted: it is long and opaque, and the detail says
  *		what is wrong with it.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 cursor_error(const char *cursor pg_attribute_unused(), const char *detail)
 {
 	ereport(ERROR,
@@ -334,8 +359,8 @@ parse_snapshot(const char **p, const char *cursor)
 
 /*
  * parse_cursor
- *		Split "1/origin/L/U/k" into its parts.  Raises 22P02 for anything
- *		else.
+ *		Split "2/origin/T/P/L/U/k" (or 1.1's "1/origin/L/U/k") into its
+ *		parts.  Raises 22P02 for anything else.
  */
 static EventCursor
 parse_cursor(const char *cursor)
@@ -345,9 +370,11 @@ parse_cursor(const char *cursor)
 	int			i;
 	uint64		k;
 	bool		negative;
+	int			version;
 
-	if (strncmp(p, "1/", 2) != 0)
-		cursor_error(cursor, "A cursor starts with \"1/\".");
+	if (strncmp(p, "1/", 2) != 0 && strncmp(p, "2/", 2) != 0)
+		cursor_error(cursor, "A cursor starts with \"2/\".");
+	version = p[0] - '0';
 	p += 2;
 	for (i = 0; i < 32; i++)
 		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
@@ -356,6 +383,20 @@ parse_cursor(const char *cursor)
 		cursor_error(cursor, "The database identity is not valid.");
 	c.origin = pnstrdup(p, 32);
 	p += 33;
+
+	c.timeline = 0;
+	c.flushed = InvalidXLogRecPtr;
+	if (version >= 2)
+	{
+		uint64		tli = parse_number(&p, "/", cursor);
+
+		if (tli == 0 || tli > PG_UINT32_MAX || *p++ != '/')
+			cursor_error(cursor, "The timeline is not valid.");
+		c.timeline = (TimeLineID) tli;
+		c.flushed = (XLogRecPtr) parse_number(&p, "/", cursor);
+		if (*p++ != '/')
+			cursor_error(cursor, "The WAL position is missing.");
+	}
 
 	c.lower = parse_snapshot(&p, cursor);
 	if (*p++ != '/')
@@ -399,6 +440,48 @@ current_origin(void)
 	for (i = 0; i < UUID_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", uuid->data[i]);
 	return hex;
+}
+
+/*
+ * inserted_wal_end
+ *		The end of the WAL inserted so far: the insert position, except
+ *		where that is just past the header of a page that holds no record
+ *		yet -- XLogFlush() refuses a position that no record has reached,
+ *		and everything inserted ends at the page's start.
+ */
+static XLogRecPtr
+inserted_wal_end(void)
+{
+	XLogRecPtr	ptr = GetXLogInsertRecPtr();
+	uint64		in_segment = XLogSegmentOffset(ptr, wal_segment_size);
+	uint64		in_page = ptr % XLOG_BLCKSZ;
+
+	if (in_segment == SizeOfXLogLongPHD ||
+		(in_segment >= XLOG_BLCKSZ && in_page == SizeOfXLogShortPHD))
+		ptr -= in_page;
+	return ptr;
+}
+
+/*
+ * on_this_history
+ *		Whether WAL up to position flushed of timeline tli is part of the
+ *		history of the timeline this server writes now.
+ */
+static bool
+on_this_history(TimeLineID tli, XLogRecPtr flushed)
+{
+	TimeLineID	current = GetWALInsertionTimeLine();
+	List	   *history;
+
+	if (tli == current)
+		return true;
+	if (tli > current)
+		return false;
+	history = readTimeLineHistory(current);
+	if (!tliInHistory(tli, history))
+		return false;
+	/* tli ended where its successor branched off */
+	return flushed <= tliSwitchPoint(tli, history, NULL);
 }
 
 /*
@@ -466,16 +549,18 @@ read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 
 /*
  * batch_prefix
- *		"1/origin/A/B/": the cursor of a row of batch (A, B] without its id.
+ *		"2/origin/T/P/A/B/": the cursor of a row of batch (A, B] without its
+ *		id.
  */
 static char *
-batch_prefix(const char *origin, const CursorSnapshot *a,
-			 const CursorSnapshot *b)
+batch_prefix(const char *origin, TimeLineID timeline, XLogRecPtr flushed,
+			 const CursorSnapshot *a, const CursorSnapshot *b)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "1/%s/", origin);
+	appendStringInfo(&buf, "2/%s/%u/" UINT64_FORMAT "/", origin, timeline,
+					 (uint64) flushed);
 	append_snapshot(&buf, a);
 	appendStringInfoChar(&buf, '/');
 	append_snapshot(&buf, b);
@@ -505,6 +590,9 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	EventCursor c;
 	CursorSnapshot now;
 	char	   *origin;
+	TimeLineID	timeline;
+	XLogRecPtr	flushed;
+	int64		before;
 
 	if (RecoveryInProgress())
 		ereport(ERROR,
@@ -534,6 +622,13 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 					 errmsg("cancel event cursor belongs to another database"),
 					 errdetail("Cursors do not survive dump and restore: the restored database has a new transaction history."),
 					 errhint("Pass NULL to read from the first event; event ids are kept, so events already handled can be recognized.")));
+		if (c.timeline != 0 && !on_this_history(c.timeline, c.flushed))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cancel event cursor belongs to a history this server does not continue"),
+					 errdetail("The cursor counts on WAL up to %X/%X of timeline %u, which this server's history does not include (a standby promoted before it received that WAL, or a recovery to an earlier point in time).",
+							   LSN_FORMAT_ARGS(c.flushed), c.timeline),
+					 errhint("Pass NULL to read from the first event, and skip the events already handled by their id.")));
 		if (!contains(&now, &c.upper))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -542,12 +637,25 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 					 errhint("Pass it from a transaction that started after the call that returned it.")));
 	}
 
+	/*
+	 * Make durable the end of every transaction that the cursors handed
+	 * out below count as ended (file header, Durability).  The position is
+	 * read before any row is made, so each cursor names WAL already on
+	 * disk when the rows leave; a call that returns no row returns no
+	 * cursor and needs no flush.
+	 */
+	flushed = inserted_wal_end();
+	timeline = GetWALInsertionTimeLine();
+
 	tc_kept_plan(&plan, batch_sql, 3, argtypes);
+	before = tuplestore_tuple_count(rsinfo->setResult);
 	if (cursor != NULL)
 		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
-				   batch_prefix(origin, &c.lower, &c.upper));
+				   batch_prefix(origin, timeline, flushed, &c.lower, &c.upper));
 	read_batch(rsinfo, plan, &c.upper, &now, PG_INT64_MIN,
-			   batch_prefix(origin, &c.upper, &now));
+			   batch_prefix(origin, timeline, flushed, &c.upper, &now));
+	if (tuplestore_tuple_count(rsinfo->setResult) > before)
+		XLogFlush(flushed);
 	SPI_finish();
 
 	return (Datum) 0;

@@ -61,6 +61,9 @@ CURSORS = [None, "", "1", "1/", "2/" + ORIGIN + "/0:0:/1:1:/0", "1/" + ORIGIN,
            "1/" + ORIGIN + "/0:0:/1:18446744073709551615:/9223372036854775808",
            "1/" + ORIGIN + "/0:0:/1:9:" + ",".join(str(i) for i in range(2, 9)) + "/-1",
            "1/" + ORIGIN + "/0:0:/0:200000:" + ",".join(str(i) for i in range(1, 100000)) + "/0",
+           "2/" + ORIGIN + "/1/0/0:0:/1:1:/0", "2/" + ORIGIN + "/0/0/0:0:/1:1:/0",
+           "2/" + ORIGIN + "/4294967296/0/0:0:/1:1:/0", "2/" + ORIGIN + "/1/x/0:0:/1:1:/0",
+           "2/" + ORIGIN + "/1/18446744073709551616/0:0:/1:1:/0", "2/" + ORIGIN + "/1/",
            "'; DROP TABLE task_cancel.cancel_events; --", HUGE]
 
 # name, SQL with %s per argument, argument kinds

@@ -15,9 +15,11 @@ SELECT task_cancel.create_task(c, t, CASE WHEN t = 'outbound_call' THEN 42 END)
        unnest(ARRAY['inbound_call', 'outbound_call', 'voicemail']) AS t
  ORDER BY c, t;
 
--- Cursors hold transaction ids; show them without the ids.
+-- Cursors hold the database's identity, the WAL timeline and position
+-- they count on, and transaction ids; show them without the numbers.
 CREATE FUNCTION shape(cursor text) RETURNS text LANGUAGE sql AS $$
-    SELECT regexp_replace(regexp_replace($1, '^1/[0-9a-f]{32}/', '1/<origin>/'),
+    SELECT regexp_replace(regexp_replace($1, '^2/[0-9a-f]{32}/[0-9]+/[0-9]+/',
+                                         '2/<origin>/<timeline>/<wal>/'),
                           '[0-9]+:[0-9]+:[0-9,]*', '<snapshot>', 'g')
 $$;
 
@@ -88,10 +90,23 @@ SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '/[0
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '/0:0:/', '/5:0:/'));
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '^1/[0-9a-f]{32}/', '1/00000000000000000000000000000000/'));
+SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '^2/[0-9a-f]{32}/', '2/00000000000000000000000000000000/'));
+\echo :LAST_ERROR_SQLSTATE
+-- A cursor that counts on WAL of a timeline this server's history does
+-- not contain (as after promoting a standby that had not received it, or
+-- a point-in-time recovery to before it): 22023, start again from NULL.
+SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '^(2/[0-9a-f]{32})/[0-9]+/[0-9]+/', '\1/7/0/'));
+\echo :LAST_ERROR_SQLSTATE
+-- A timeline of 0 is not one.
+SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '^(2/[0-9a-f]{32})/[0-9]+/', '\1/0/'));
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '/[0-9]+:[0-9]+:[0-9,]*/([0-9]+)$', '/1:99999999999:/\1'));
 \echo :LAST_ERROR_SQLSTATE
+
+-- A cursor of version 1.1 ("1/", without timeline and WAL position) is
+-- still accepted and resumes where it was.
+SELECT count(*) AS after_1_1_cursor
+  FROM task_cancel.cancel_events_since(regexp_replace(:'after_second', '^2/([0-9a-f]{32})/[0-9]+/[0-9]+/', '1/\1/'));
 
 -- Events are a record: they cannot be changed, not even by the owner.
 UPDATE task_cancel.cancel_events SET arg = 'edited' WHERE id = 1;
