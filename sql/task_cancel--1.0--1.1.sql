@@ -78,8 +78,10 @@ COMMENT ON COLUMN task_cancel.blocked_customers.blocked_by_journey_id IS 'Journe
  * Which database a cursor of cancel_events_since() belongs to.  The row is
  * made by CREATE EXTENSION and is not dumped, so a restored database gets
  * a new origin and rejects cursors of the old one (whose transaction ids
- * mean nothing here); pg_upgrade and physical replicas keep it, and with
- * it the transaction ids, so their cursors stay valid.
+ * mean nothing here).  pg_upgrade and physical replicas keep it, and with
+ * it the transaction ids; whether a cursor stays valid after a standby is
+ * promoted depends on what it had received, which cursors check since
+ * 1.2 (src/cancel_events_since.c).
  */
 CREATE TABLE task_cancel.event_cursor_origin (
     origin    uuid    NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
@@ -250,7 +252,7 @@ CREATE TRIGGER block_list_guard
     FOR EACH ROW EXECUTE FUNCTION task_cancel.block_list_guard();
 
 -------------------------------------------------------------------------------
--- Functions: cancel events (src/cancel_events.c, src/event_cursor.c)
+-- Functions: cancel events (src/cancel_events_since.c)
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION task_cancel.cancel_events_since(cursor text)

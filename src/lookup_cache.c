@@ -9,21 +9,49 @@
  * thousands of times a second.  Reading them through SPI costs an executor
  * start-up per call; this cache answers from backend memory instead.
  *
- * Why it is never stale:
+ * Why a cancel never uses lookups older than its own snapshot:
  *
- *	- Every INSERT, UPDATE, DELETE or TRUNCATE of journeys, task_types or
- *	  campaigns fires the statement trigger tc_lookup_changed(), which
- *	  queues a relcache invalidation of that table.  PostgreSQL delivers it
- *	  to every backend when the changing transaction commits (and to the
- *	  changing backend itself at its next command), so a rolled-back change
- *	  invalidates nothing.
- *	- tc_lookup_accept_changes() runs at the start of every cancel and
- *	  reads the pending invalidations; the relcache callback registered
- *	  here then empties the whole cache.  So a cancel sees every change
- *	  committed before it started, as a READ COMMITTED statement would.
+ *	- Every change to journeys, task_types or campaigns fires trigger
+ *	  tc_lookup_changed() (a row trigger for INSERT, UPDATE and DELETE, a
+ *	  statement trigger for TRUNCATE), which queues a relcache invalidation
+ *	  of that table.  PostgreSQL sends it to every backend when the changing
+ *	  transaction commits (and to the changing backend itself at its next
+ *	  command); a rolled-back change sends nothing.  Since 1.2 the triggers
+ *	  are ENABLE ALWAYS, so changes made under session_replication_role =
+ *	  replica -- a logical-replication apply worker, a data-only load --
+ *	  invalidate too.  (ALTER TABLE ... DISABLE TRIGGER silences them until
+ *	  they are enabled again; the ALTER itself empties every cache, both
+ *	  times.)
+ *	- A committing transaction becomes visible to new snapshots a moment
+ *	  before it sends its invalidations (ProcArrayEndTransaction() runs
+ *	  before AtEOXact_Inval() in CommitTransaction()).  A cancel in that
+ *	  moment would see the change in its snapshot and miss it in the
+ *	  cache.  So a transaction that changed a lookup table takes the
+ *	  lookup lock in exclusive mode just before it commits
+ *	  (XACT_EVENT_PRE_COMMIT), and holds it until its locks are released,
+ *	  which is after its invalidations were sent.  Every READ COMMITTED
+ *	  cancel takes the same lock in share mode and lets go of it at once,
+ *	  then reads the pending invalidations (tc_lookup_accept_changes()).
+ *	  A change visible to the cancel's snapshot has thus either sent its
+ *	  invalidations already, or the cancel waits the few microseconds until
+ *	  it has.  Writers only ever wait for those momentary share holders, and
+ *	  readers for a commit in progress, so nobody waits long and nothing can
+ *	  deadlock.  COMMIT PREPARED of a change is not covered: a prepared
+ *	  transaction holding the lock would stop every cancel until it is
+ *	  finished.  There the invalidation follows the change's visibility by
+ *	  microseconds, as for any commit, and a cancel in between may still use
+ *	  the values from before it.
+ *	- The relcache callback registered here empties the whole cache when a
+ *	  lookup table's invalidation arrives.  A read that an invalidation
+ *	  overtook is used once but not cached (generation below).
+ *	- Only READ COMMITTED cancels use the cache.  A REPEATABLE READ or
+ *	  SERIALIZABLE cancel must see the lookups as of its transaction's
+ *	  snapshot, which may be older than the cache (or newer than what was
+ *	  cached before it began); it reads the tables with that snapshot and
+ *	  caches nothing.
  *	- Only rows that exist are cached: an unknown journey, type or
  *	  campaign is looked up again on every call, and its error raised.
- *
+
  * Memory: everything lives in one context under CacheMemoryContext, reset
  * as a whole on invalidation.  It holds at most the rows this backend has
  * used, and the task types table.
@@ -35,10 +63,14 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -46,6 +78,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "task_cancel.h"
 
@@ -87,6 +120,17 @@ static TaskTypes *task_types = NULL;	/* NULL: not loaded */
 static uint64 generation = 0;
 static Oid	cached_relids[3];	/* journeys, task_types, campaigns */
 static bool callback_registered = false;
+
+/*
+ * The lookup lock: an advisory-type lock tag with our own class number
+ * (objsubid in pg_locks), one per database.  block_list.c's block lock
+ * uses another class.
+ */
+#define TC_LOOKUP_LOCK_CLASS 0x744c
+
+/* This transaction changed a lookup table: lock at pre-commit. */
+static bool changed_in_xact = false;
+static bool xact_callback_registered = false;
 
 static const char *const journey_sql =
 "SELECT name FROM task_cancel.journeys WHERE id = $1";
@@ -170,20 +214,66 @@ prepare_cache(void)
 }
 
 /*
+ * set_lookup_locktag
+ *		The lookup lock's tag for this database.
+ */
+static void
+set_lookup_locktag(LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0, 0, TC_LOOKUP_LOCK_CLASS);
+}
+
+/*
+ * lookup_xact_callback
+ *		Just before a transaction that changed a lookup table commits, take
+ *		the lookup lock in exclusive mode; the commit releases it after the
+ *		invalidations are sent (see the file header).
+ */
+static void
+lookup_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	LOCKTAG		tag;
+
+	if (event == XACT_EVENT_PRE_COMMIT && changed_in_xact)
+	{
+		set_lookup_locktag(&tag);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		changed_in_xact = false;
+}
+
+/*
  * tc_lookup_accept_changes
- *		Apply invalidations other backends have committed, so the cache
- *		reflects every lookup-table change committed before this call.
+ *		Apply the invalidations of every lookup-table change committed
+ *		before this call, so that a READ COMMITTED cancel's cache answers
+ *		as a query run now would.  Called at the start of every cancel,
+ *		inside SPI.
+ *
+ * Waits for a lookup-table change that is committing at this very moment
+ * (file header).  Under REPEATABLE READ or SERIALIZABLE the cache is not
+ * used, so there is nothing to wait for.
  */
 void
 tc_lookup_accept_changes(void)
 {
+	if (!IsolationUsesXactSnapshot())
+	{
+		LOCKTAG		tag;
+
+		set_lookup_locktag(&tag);
+		(void) LockAcquire(&tag, ShareLock, false, false);
+		LockRelease(&tag, ShareLock, false);
+	}
 	AcceptInvalidationMessages();
 }
 
 /*
  * named_lookup
  *		Name of id in *table (journeys or campaigns), read with sql on a
- *		miss; NULL if no such row.  Must run inside SPI.  The result is
+ *		miss (always under REPEATABLE READ or SERIALIZABLE, which neither
+ *		read nor fill the cache); NULL if no such row.  Must run inside SPI.  The result is
  *		palloc'd in the current context: the cache may be emptied by any
  *		later statement of the call.
  */
@@ -210,9 +300,12 @@ named_lookup(HTAB **table, SPIPlanPtr *plan, const char *sql, int64 id)
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 
-	entry = hash_search(*table, &id, HASH_FIND, NULL);
-	if (entry != NULL)
-		return pstrdup(entry->name);
+	if (!IsolationUsesXactSnapshot())
+	{
+		entry = hash_search(*table, &id, HASH_FIND, NULL);
+		if (entry != NULL)
+			return pstrdup(entry->name);
+	}
 
 	read_at = generation;
 	if (tc_execute_kept(plan, sql, 1, &argtype, &arg, NULL,
@@ -221,7 +314,7 @@ named_lookup(HTAB **table, SPIPlanPtr *plan, const char *sql, int64 id)
 	name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1,
 											 &isnull));
-	if (generation == read_at)
+	if (generation == read_at && !IsolationUsesXactSnapshot())
 	{
 		entry = hash_search(*table, &id, HASH_ENTER, &found);
 		entry->name = MemoryContextStrdup(cache_context, name);
@@ -317,7 +410,8 @@ copy_task_types(const TaskTypes *tt)
 /*
  * current_task_types
  *		The task_types table, from the cache or read now (and cached if no
- *		invalidation arrived while reading).  Must run inside SPI.  The
+ *		invalidation arrived while reading, and the transaction reads with
+ *		fresh snapshots).  Must run inside SPI.  The
  *		result may belong to the cache, which the next statement can empty:
  *		callers copy what they keep before running one.
  */
@@ -329,6 +423,8 @@ current_task_types(void)
 	MemoryContext old;
 
 	prepare_cache();
+	if (IsolationUsesXactSnapshot())
+		return read_task_types();
 	if (task_types != NULL)
 		return task_types;
 
@@ -382,11 +478,15 @@ tc_cancelable_types(void)
 
 /*
  * tc_lookup_changed
- *		AFTER ... FOR EACH STATEMENT trigger on journeys, task_types and
- *		campaigns: queue a relcache invalidation of the table, which every
- *		backend's lookup cache obeys once this transaction commits.
+ *		AFTER trigger on journeys, task_types and campaigns -- FOR EACH ROW
+ *		for INSERT, UPDATE and DELETE, FOR EACH STATEMENT for TRUNCATE:
+ *		queue a relcache invalidation of the table, which every backend's
+ *		lookup cache obeys once this transaction commits, and take the
+ *		lookup lock at pre-commit (file header).
  *
- * Raises 39P01 when attached any other way.
+ * Row triggers, because a logical-replication apply worker fires no
+ * statement triggers for the rows it applies.  Raises 39P01 when attached
+ * as a BEFORE trigger.
  */
 Datum
 tc_lookup_changed(PG_FUNCTION_ARGS)
@@ -397,13 +497,18 @@ tc_lookup_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"lookup_changed\" was not called by trigger manager")));
-	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"lookup_changed\" must be fired AFTER ... FOR EACH STATEMENT")));
+				 errmsg("function \"lookup_changed\" must be fired AFTER INSERT, UPDATE, DELETE or TRUNCATE")));
 
 	CacheInvalidateRelcache(trigdata->tg_relation);
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(lookup_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	changed_in_xact = true;
 
 	return PointerGetDatum(NULL);
 }

@@ -94,8 +94,9 @@ run_transition(SPIPlanPtr *plan, const char *sql, int64 task_id, text *agent)
  *		Insert a pending task, or one already assigned to agent (a manual
  *		task the agent starts).
  *
- * customer and task_type are required (22004/22023); an unknown task type or
- * campaign fails its foreign key (23503).
+ * customer and task_type are required (22004/22023), customer at most
+ * TC_MAX_CUSTOMER_BYTES (22001); an unknown task type or campaign fails its
+ * foreign key (23503).
  */
 Datum
 tc_create_task(PG_FUNCTION_ARGS)
@@ -109,6 +110,7 @@ tc_create_task(PG_FUNCTION_ARGS)
 	int64		task_id;
 
 	values[0] = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	tc_check_customer_length(values[0], NULL, InvalidAttrNumber);
 	values[1] = PointerGetDatum(tc_text_arg(fcinfo, 1, "task_type"));
 	values[2] = PG_GETARG_DATUM(2);
 	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';

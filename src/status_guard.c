@@ -16,8 +16,13 @@
  *	  transaction's now(); likewise completed_at for "completed", so a
  *	  hand-written UPDATE produces the same row as the router functions.
  *
- * INSERT is not guarded: pg_dump restores past tasks with COPY, and the
- * table's CHECK constraints already describe every valid row.
+ *	- Since 1.2 the row that will be written must also keep the rules of a
+ *	  valid task row (task_row_check.c), and a customer it changes to must
+ *	  fit TC_MAX_CUSTOMER_BYTES.
+ *
+ * INSERT has its own trigger (check_new_task(), task_row_check.c): it
+ * checks the rules of a valid row, which past tasks that pg_dump restores
+ * with COPY keep, not how a status may move.
  *
  * IDENTIFICATION
  *	  src/status_guard.c
@@ -107,6 +112,8 @@ typedef struct GuardColumns
 	AttrNumber	status;
 	AttrNumber	completed_at;
 	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];	/* 0: not in this version */
+	AttrNumber	customer;
+	TaskRowColumns row;			/* what the row rules read */
 } GuardColumns;
 
 static GuardColumns *
@@ -125,6 +132,8 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 	for (i = 0; i < TC_NUM_AUDIT_COLUMNS; i++)
 		cols->audit[i] = tc_column_number(rel, audit_column_names[i],
 									   i >= AUDIT_FIRST_1_1);
+	cols->customer = tc_column_number(rel, "customer", false);
+	tc_task_row_columns(rel, &cols->row);
 
 	fcinfo->flinfo->fn_extra = cols;
 	return cols;
@@ -134,8 +143,7 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
  * parse_status
  *		Map a status text to TaskStatus; TS_UNKNOWN if it is none of them.
  *
- * NEW may still hold a value the CHECK constraint will reject, since BEFORE
- * triggers run before constraints.
+ * NEW may hold any text: the transition check reports an unknown one.
  */
 static TaskStatus
 parse_status(Datum value)
@@ -230,7 +238,7 @@ check_transition(Relation rel, const GuardColumns *cols, int64 task_id,
  *		Raise 23514 if any cancel audit column differs between OLD and NEW.
  *
  * Called for every UPDATE except the one that moves a task into
- * "canceled": before that the columns are NULL (a CHECK constraint says
+ * "canceled": before that the columns are NULL (the row rules say
  * so), after it they are history.
  */
 static void
@@ -295,12 +303,32 @@ fill_timestamp_if_null(Relation rel, HeapTuple newtuple, AttrNumber attnum)
 }
 
 /*
+ * customer_changed
+ *		Whether the UPDATE gives the task another customer.
+ */
+static bool
+customer_changed(Relation rel, const GuardColumns *cols, HeapTuple oldtuple,
+				 HeapTuple newtuple)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		oldnull;
+	bool		newnull;
+	Datum		oldval = heap_getattr(oldtuple, cols->customer, tupdesc, &oldnull);
+	Datum		newval = heap_getattr(newtuple, cols->customer, tupdesc, &newnull);
+
+	if (oldnull || newnull)
+		return oldnull != newnull;
+	return !datum_image_eq(oldval, newval, false, -1);
+}
+
+/*
  * tc_status_guard
  *		BEFORE UPDATE FOR EACH ROW trigger on task_cancel.tasks.
  *
  * Returns the (possibly completed) new row; never NULL, which would skip
- * the UPDATE silently.  Raises 23514 for a forbidden change and 39P01 when
- * attached any other way.
+ * the UPDATE silently.  Raises 23514 for a forbidden change or an invalid
+ * row, 22001 for a new customer that is too long, and 39P01 when attached
+ * any other way.
  */
 Datum
 tc_status_guard(PG_FUNCTION_ARGS)
@@ -350,14 +378,17 @@ tc_status_guard(PG_FUNCTION_ARGS)
 	check_transition(rel, cols, task_id, from, to, newstatus);
 
 	if (to == TS_CANCELED && from != TS_CANCELED)
-		return PointerGetDatum(fill_timestamp_if_null(rel, newtuple,
-													  cols->audit[AUDIT_CANCELED_AT]));
+		newtuple = fill_timestamp_if_null(rel, newtuple,
+										  cols->audit[AUDIT_CANCELED_AT]);
+	else
+	{
+		check_audit_unchanged(rel, cols, task_id, oldtuple, newtuple);
+		if (to == TS_COMPLETED && from != TS_COMPLETED)
+			newtuple = fill_timestamp_if_null(rel, newtuple,
+											  cols->completed_at);
+	}
 
-	check_audit_unchanged(rel, cols, task_id, oldtuple, newtuple);
-
-	if (to == TS_COMPLETED && from != TS_COMPLETED)
-		return PointerGetDatum(fill_timestamp_if_null(rel, newtuple,
-													  cols->completed_at));
-
+	tc_check_task_row(rel, &cols->row, newtuple,
+					  customer_changed(rel, cols, oldtuple, newtuple));
 	return PointerGetDatum(newtuple);
 }

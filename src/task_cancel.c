@@ -18,7 +18,8 @@
  *	final		status "completed" or "canceled": nothing leaves it.
  *	cancel event	one row of task_cancel.cancel_events: one customer's tasks
  *				canceled by one call, announced on channel
- *				"task_cancel_events" when the transaction commits (1.1).
+ *				"task_cancel_events" when the transaction commits the
+ *				ordinary way (1.1; not after PREPARE TRANSACTION, 1.2).
  *	blocked		a customer on the block list: their waiting tasks are
  *				canceled, new ones are created canceled (1.1).
  *
@@ -28,9 +29,14 @@
  *								register_journey(), register_campaign(),
  *								view past_tasks, privileges
  *	sql/task_cancel--1.0--1.1.sql	version 1.1 on top of it (a fresh
- *								install runs both): cancel_events,
- *								blocked_customers, event_cursor_origin,
- *								the new columns of tasks and past_tasks
+ *								install runs all three scripts):
+ *								cancel_events, blocked_customers,
+ *								event_cursor_origin, the new columns of
+ *								tasks and past_tasks
+ *	sql/task_cancel--1.1--1.2.sql	version 1.2: lookup triggers that fire
+ *								under replication too, the row rules as
+ *								trigger zz_check_new_task instead of a
+ *								CHECK
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
  *								cancel_tasks(text[], ...), both versions;
  *								preview_cancel()
@@ -39,6 +45,8 @@
  *								trigger function block_list_guard()
  *	src/cancel_write.c			the writes every 1.1 cancel shares: tasks,
  *								cancel_events row, notification
+ *	src/commit_notify.c			notifications queued per transaction and
+ *								sent at commit (so cancels can be prepared)
  *	src/cancel_events_since.c	cancel_events_since() and its snapshot
  *								cursors; trigger function
  *								stamp_cancel_event()
@@ -46,18 +54,23 @@
  *								accept_task(), wrap_task(), complete_task()
  *	src/status_guard.c			trigger function status_guard(): the status
  *								state machine and immutable audit columns
- *	src/task_row_check.c		task_row_check(): the one CHECK of tasks
- *								since 1.1 (which rows are valid)
+ *	src/task_row_check.c		which task rows are valid: trigger function
+ *								check_new_task() (1.2), the rules status_guard
+ *								also applies, and 1.1's CHECK function
+ *								task_row_check()
  *	src/lookup_cache.c			trigger function lookup_changed(), and the
  *								per-backend cache of journey names, task
  *								types and campaign names it keeps current
  *	src/arguments.c				argument checks shared by the entry points
  *	src/columns.c				column numbers by name, for the triggers
  *	src/plans.c					prepare-once, keep-forever SPI execution
+ *	src/compat.h				differences between PostgreSQL versions
  *
- * Versions: one library serves a database on 1.0 and one on 1.1.  The 1.1
+ * Versions: one library serves databases on 1.0, 1.1 and 1.2.  The 1.1
  * script rebinds cancel_tasks to the "_1_1" entry points, which also write
  * events; status_guard checks the 1.1 audit columns only where they exist.
+ * What 1.2 changed in the library (notifications at commit, the lookup
+ * lock, the block-list protocol, durable cursors) serves all three.
  *
  * Cached plans: every statement runs through a SPIPlanPtr kept in a static
  * variable of the file that owns the statement (see plans.c).  Kept plans
@@ -66,7 +79,11 @@
  * after DDL on the tables they use.  Everything else is allocated in the
  * per-call SPI context and released by SPI_finish(), except the lookup
  * cache, which lives in its own context under CacheMemoryContext and is
- * emptied by relcache invalidations of the lookup tables (lookup_cache.c).
+ * emptied by relcache invalidations of the lookup tables (lookup_cache.c:
+ * a READ COMMITTED cancel uses lookups as fresh as a query run when the
+ * call starts; a REPEATABLE READ or SERIALIZABLE one reads them with its
+ * transaction snapshot and bypasses the cache), and the notifications
+ * pending until commit, in TopTransactionContext (commit_notify.c).
  *
  * IDENTIFICATION
  *	  src/task_cancel.c

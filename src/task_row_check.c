@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * task_row_check.c
- *	  task_row_check(): the one CHECK constraint of task_cancel.tasks.
+ *	  Which rows of task_cancel.tasks are valid: checked by the triggers
+ *	  on every INSERT and UPDATE since 1.2 (and by the SQL function
+ *	  task_row_check(), the CHECK constraint of version 1.1).
  *
- * Which rows of tasks are valid, whoever writes them (the router, a
- * cancel, a hand-written statement, pg_dump's COPY):
+ * The rules, whoever writes the row (the router, a cancel, a hand-written
+ * statement, pg_dump's COPY):
  *
  *	- the customer is not empty;
  *	- the status is one of the six;
@@ -14,14 +16,24 @@
  *	- a canceled task has canceled_at; a task that is not canceled has no
  *	  cancel audit at all.
  *
- * Until version 1.1 these were six CHECK constraints.  PostgreSQL 15
- * rebuilds every CHECK expression of a table from its stored text in each
- * statement that writes the table -- about 215,000 instructions for those
- * six, a third of a cancel and a tenth of a router transaction, paid by
- * every writer.  One CHECK calling this function costs a fraction of that.
- * The rules are the same, and a violation says which rule and which task
- * (SQLSTATE 23514); the status trigger still guards how an UPDATE may move
- * between valid rows (status_guard.c).
+ * And for a customer that a row takes on now -- a task created now, or an
+ * UPDATE that changes the customer -- at most TC_MAX_CUSTOMER_BYTES
+ * bytes (22001): a cancel notifies listeners with the customer as payload,
+ * which PostgreSQL limits to 8000 bytes.  Rows of the past keep what they
+ * have: tasks of 1.0 and 1.1 with longer customers, and restored copies of
+ * them, stay valid and cancelable (commit_notify.c).
+ *
+ * Until version 1.1 the rules were six CHECK constraints, which PostgreSQL
+ * 15 rebuilds from their stored text in each statement that writes the
+ * table (about 215,000 instructions).  Version 1.1 made them one CHECK
+ * calling task_row_check(); but a CHECK runs with the writer's rights, so
+ * every role that wrote tasks by hand then needed EXECUTE on the function
+ * -- and lost its writes on upgrade.  Since 1.2 the trigger functions
+ * check_new_task() (BEFORE INSERT) and status_guard() (BEFORE UPDATE) run
+ * the same rules; a trigger needs no privilege of the writer, and costs
+ * no expression rebuilt per statement.  Both are named "zz_..." so that
+ * they fire after every other BEFORE trigger and judge the row that will
+ * be written.  A violation says which rule and which task (23514).
  *
  * IDENTIFICATION
  *	  src/task_row_check.c
@@ -30,12 +42,18 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "commands/trigger.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "task_cancel.h"
 
 PG_FUNCTION_INFO_V1(tc_task_row_check);
+PG_FUNCTION_INFO_V1(tc_check_new_task);
 
 /* Argument numbers, in the order of the SQL function's parameters. */
 enum
@@ -46,7 +64,8 @@ enum
 	ARG_AGENT,
 	ARG_COMPLETED_AT,
 	ARG_CANCELED_AT,
-	ARG_FIRST_AUDIT				/* canceled_by_journey_id and the rest */
+	ARG_FIRST_AUDIT,			/* canceled_by_journey_id and the rest */
+	TC_ROW_NARGS = ARG_FIRST_AUDIT + 5
 };
 
 static const char *const audit_names[] = {
@@ -59,22 +78,155 @@ static const char *const audit_names[] = {
 
 /*
  * row_error
- *		Raise 23514 for task id: message and detail as given.
+ *		Raise 23514 for the task in values: message and detail as given.
  */
-static void
-pg_attribute_noreturn()
-row_error(FunctionCallInfo fcinfo, const char *message, const char *detail)
+pg_noreturn static void
+row_error(const Datum *values, const bool *nulls, const char *message,
+		  const char *detail)
 {
-	if (PG_ARGISNULL(ARG_ID))
+	if (nulls[ARG_ID])
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid task: %s", message),
 				 errdetail("%s", detail)));
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("invalid task %lld: %s", (long long) PG_GETARG_INT64(ARG_ID),
-					message),
+			 errmsg("invalid task %lld: %s",
+					(long long) DatumGetInt64(values[ARG_ID]), message),
 			 errdetail("%s", detail)));
+}
+
+/*
+ * check_rules
+ *		Raise 23514 naming the first rule the row breaks (file header); the
+ *		row is given as the SQL function's arguments, values and nulls
+ *		indexed by ARG_*.  A NULL customer or status passes, as in a CHECK:
+ *		NOT NULL reports it.
+ */
+static void
+check_rules(const Datum *values, const bool *nulls)
+{
+	char	   *status;
+	bool		waiting_for_agent;
+	bool		completed;
+	bool		canceled;
+	int			i;
+
+	if (!nulls[ARG_CUSTOMER] &&
+		VARSIZE_ANY_EXHDR(DatumGetTextPP(values[ARG_CUSTOMER])) == 0)
+		row_error(values, nulls, "customer must not be empty",
+				  "A task belongs to a customer: a phone number or a contact id.");
+
+	if (nulls[ARG_STATUS])
+		return;
+	status = TextDatumGetCString(values[ARG_STATUS]);
+	completed = strcmp(status, "completed") == 0;
+	canceled = strcmp(status, "canceled") == 0;
+	waiting_for_agent = strcmp(status, "reserved") == 0 ||
+		strcmp(status, "assigned") == 0 || strcmp(status, "wrapping") == 0;
+	if (!completed && !canceled && !waiting_for_agent &&
+		strcmp(status, "pending") != 0)
+		row_error(values, nulls, psprintf("invalid status \"%s\"", status),
+				  "Valid statuses are \"pending\", \"reserved\", \"assigned\", \"wrapping\", \"completed\" and \"canceled\".");
+
+	if (waiting_for_agent && nulls[ARG_AGENT])
+		row_error(values, nulls, psprintf("status \"%s\" needs an agent", status),
+				  "A reserved, assigned or wrapping task names the agent it is offered to or handled by.");
+
+	if (completed == nulls[ARG_COMPLETED_AT])
+		row_error(values, nulls, completed ? "a completed task needs completed_at"
+				  : "only a completed task has completed_at",
+				  "completed_at is set exactly when the status is \"completed\".");
+
+	if (canceled)
+	{
+		if (nulls[ARG_CANCELED_AT])
+			row_error(values, nulls, "a canceled task needs canceled_at",
+					  "canceled_at records when the task was canceled.");
+		return;
+	}
+
+	if (!nulls[ARG_CANCELED_AT])
+		row_error(values, nulls, "only a canceled task has canceled_at",
+				  "The cancel audit columns are written when a task is canceled, and only then.");
+	for (i = 0; i < (int) lengthof(audit_names); i++)
+		if (!nulls[ARG_FIRST_AUDIT + i])
+			row_error(values, nulls, psprintf("only a canceled task has %s", audit_names[i]),
+					  "The cancel audit columns are written when a task is canceled, and only then.");
+}
+
+/*
+ * tc_check_customer_length
+ *		Raise 22001 if customer (a text Datum) is longer than
+ *		TC_MAX_CUSTOMER_BYTES; rel, when given, is named in the error.
+ */
+void
+tc_check_customer_length(Datum customer, Relation rel, AttrNumber attnum)
+{
+	Size		len = VARSIZE_ANY_EXHDR(DatumGetTextPP(customer));
+
+	if (len > TC_MAX_CUSTOMER_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("customer is too long"),
+				 errdetail("A customer is at most %d bytes; this one has %zu bytes.",
+						   TC_MAX_CUSTOMER_BYTES, len),
+				 errhint("Use a phone number in E.164 or a contact id."),
+				 rel != NULL ? errtablecol(rel, attnum) : 0));
+}
+
+/*
+ * tc_task_row_columns
+ *		Fill cols with the numbers of rel's columns that the rules read
+ *		(the 1.1 audit columns are InvalidAttrNumber on a 1.0 table).
+ */
+void
+tc_task_row_columns(Relation rel, TaskRowColumns *cols)
+{
+	static const char *const names[TC_ROW_NARGS] = {
+		"id", "customer", "status", "agent", "completed_at", "canceled_at",
+		"canceled_by_journey_id", "canceled_by_journey_name",
+		"canceled_by_agent", "cancel_reason", "cancel_event_id",
+	};
+	int			i;
+
+	StaticAssertStmt(lengthof(cols->attnum) == TC_ROW_NARGS,
+					 "TaskRowColumns must have one entry per rule column");
+	for (i = 0; i < TC_ROW_NARGS; i++)
+		cols->attnum[i] = tc_column_number(rel, names[i],
+										   strcmp(names[i], "canceled_by_agent") == 0 ||
+										   strcmp(names[i], "cancel_event_id") == 0);
+}
+
+/*
+ * tc_check_task_row
+ *		Raise 23514 unless tuple, a row of rel (tasks), keeps the rules; and
+ *		22001 if new_customer and its customer is too long.
+ */
+void
+tc_check_task_row(Relation rel, const TaskRowColumns *cols, HeapTuple tuple,
+				  bool new_customer)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Datum		values[TC_ROW_NARGS];
+	bool		nulls[TC_ROW_NARGS];
+	int			i;
+
+	for (i = 0; i < TC_ROW_NARGS; i++)
+	{
+		if (cols->attnum[i] == InvalidAttrNumber)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = true;
+		}
+		else
+			values[i] = heap_getattr(tuple, cols->attnum[i], tupdesc,
+									 &nulls[i]);
+	}
+	if (new_customer && !nulls[ARG_CUSTOMER])
+		tc_check_customer_length(values[ARG_CUSTOMER], rel,
+								 cols->attnum[ARG_CUSTOMER]);
+	check_rules(values, nulls);
 }
 
 /*
@@ -89,53 +241,69 @@ row_error(FunctionCallInfo fcinfo, const char *message, const char *detail)
 Datum
 tc_task_row_check(PG_FUNCTION_ARGS)
 {
-	char	   *status;
-	bool		waiting_for_agent;
-	bool		completed;
-	bool		canceled;
+	Datum		values[TC_ROW_NARGS];
+	bool		nulls[TC_ROW_NARGS];
 	int			i;
 
-	if (!PG_ARGISNULL(ARG_CUSTOMER) &&
-		VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(ARG_CUSTOMER)) == 0)
-		row_error(fcinfo, "customer must not be empty",
-				  "A task belongs to a customer: a phone number or a contact id.");
-
-	if (PG_ARGISNULL(ARG_STATUS))
-		PG_RETURN_BOOL(true);
-	status = text_to_cstring(PG_GETARG_TEXT_PP(ARG_STATUS));
-	completed = strcmp(status, "completed") == 0;
-	canceled = strcmp(status, "canceled") == 0;
-	waiting_for_agent = strcmp(status, "reserved") == 0 ||
-		strcmp(status, "assigned") == 0 || strcmp(status, "wrapping") == 0;
-	if (!completed && !canceled && !waiting_for_agent &&
-		strcmp(status, "pending") != 0)
-		row_error(fcinfo, psprintf("invalid status \"%s\"", status),
-				  "Valid statuses are \"pending\", \"reserved\", \"assigned\", \"wrapping\", \"completed\" and \"canceled\".");
-
-	if (waiting_for_agent && PG_ARGISNULL(ARG_AGENT))
-		row_error(fcinfo, psprintf("status \"%s\" needs an agent", status),
-				  "A reserved, assigned or wrapping task names the agent it is offered to or handled by.");
-
-	if (completed == PG_ARGISNULL(ARG_COMPLETED_AT))
-		row_error(fcinfo, completed ? "a completed task needs completed_at"
-				  : "only a completed task has completed_at",
-				  "completed_at is set exactly when the status is \"completed\".");
-
-	if (canceled)
+	for (i = 0; i < TC_ROW_NARGS; i++)
 	{
-		if (PG_ARGISNULL(ARG_CANCELED_AT))
-			row_error(fcinfo, "a canceled task needs canceled_at",
-					  "canceled_at records when the task was canceled.");
-		PG_RETURN_BOOL(true);
+		nulls[i] = PG_ARGISNULL(i);
+		values[i] = nulls[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
+	}
+	check_rules(values, nulls);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * tc_check_new_task
+ *		BEFORE INSERT FOR EACH ROW trigger on task_cancel.tasks (trigger
+ *		zz_check_new_task, 1.2): the row must keep the rules, and a task
+ *		created now -- created_at not before the transaction's start, as
+ *		block_list.c tells history from new work -- a customer of at most
+ *		TC_MAX_CUSTOMER_BYTES.
+ *
+ * Returns the row unchanged.  Raises 23514 or 22001, and 39P01 when
+ * attached any other way.  Column numbers are looked up once per
+ * statement and kept in fn_extra.
+ */
+Datum
+tc_check_new_task(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TaskRowColumns *cols;
+	HeapTuple	tuple;
+	AttrNumber	created_at;
+	Datum		value;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"check_new_task\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"check_new_task\" must be fired BEFORE INSERT FOR EACH ROW")));
+
+	rel = trigdata->tg_relation;
+	tuple = trigdata->tg_trigtuple;
+	cols = (TaskRowColumns *) fcinfo->flinfo->fn_extra;
+	if (cols == NULL)
+	{
+		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+								  sizeof(TaskRowColumns));
+		tc_task_row_columns(rel, cols);
+		fcinfo->flinfo->fn_extra = cols;
 	}
 
-	if (!PG_ARGISNULL(ARG_CANCELED_AT))
-		row_error(fcinfo, "only a canceled task has canceled_at",
-				  "The cancel audit columns are written when a task is canceled, and only then.");
-	for (i = 0; i < (int) lengthof(audit_names); i++)
-		if (!PG_ARGISNULL(ARG_FIRST_AUDIT + i))
-			row_error(fcinfo, psprintf("only a canceled task has %s", audit_names[i]),
-					  "The cancel audit columns are written when a task is canceled, and only then.");
+	created_at = tc_column_number(rel, "created_at", false);
+	value = heap_getattr(tuple, created_at, RelationGetDescr(rel), &isnull);
+	tc_check_task_row(rel, cols, tuple,
+					  !isnull &&
+					  DatumGetTimestampTz(value) >= GetCurrentTransactionStartTimestamp());
 
-	PG_RETURN_BOOL(true);
+	return PointerGetDatum(tuple);
 }

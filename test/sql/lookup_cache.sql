@@ -67,6 +67,39 @@ SELECT count(*) FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 2);
 SELECT task_cancel.register_journey(2, 'Late journey');
 SELECT count(*) FROM task_cancel.cancel_tasks('+15559999', 'all', NULL, 2);
 
+-- Changes made under session_replication_role = replica (what a
+-- logical-replication apply worker or a data-only load runs with) empty
+-- the cache too: the triggers are ENABLE ALWAYS.
+SELECT count(*) FROM task_cancel.cancel_tasks('+15559999', 'all', NULL, 1);
+SET session_replication_role = replica;
+UPDATE task_cancel.journeys SET name = 'Renamed by replication' WHERE id = 1;
+UPDATE task_cancel.task_types SET cancelable = false WHERE name = 'inbound_sms';
+UPDATE task_cancel.campaigns SET name = 'Spring sale (replicated)' WHERE id = 42;
+RESET session_replication_role;
+BEGIN;
+SELECT task_type, count(*) FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1)
+ GROUP BY task_type ORDER BY task_type;
+SELECT DISTINCT canceled_by_journey_name FROM task_cancel.tasks WHERE status = 'canceled';
+ROLLBACK;
+BEGIN;
+SELECT task_id FROM task_cancel.cancel_tasks('+15550001', 'campaign', '42', 1);
+SELECT DISTINCT cancel_reason FROM task_cancel.tasks WHERE status = 'canceled';
+ROLLBACK;
+SET session_replication_role = replica;
+INSERT INTO task_cancel.journeys VALUES (3, 'Replicated journey');
+RESET session_replication_role;
+SELECT count(*) FROM task_cancel.cancel_tasks('+15559999', 'all', NULL, 3);
+SET session_replication_role = replica;
+DELETE FROM task_cancel.journeys WHERE id = 3;
+RESET session_replication_role;
+SELECT count(*) FROM task_cancel.cancel_tasks('+15559999', 'all', NULL, 3);
+\echo :LAST_ERROR_SQLSTATE
+SET session_replication_role = replica;
+TRUNCATE task_cancel.campaigns CASCADE;
+RESET session_replication_role;
+SELECT count(*) FROM task_cancel.cancel_tasks('+15559999', 'campaign', '42', 1);
+\echo :LAST_ERROR_SQLSTATE
+
 -- TRUNCATE empties the cache too.
 DELETE FROM task_cancel.tasks;
 TRUNCATE task_cancel.journeys;

@@ -87,4 +87,34 @@ SELECT task_cancel.complete_task(NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS tasks FROM task_cancel.tasks;
 
+-- A customer is at most 1,000 bytes: every cancel notifies listeners with
+-- the customer, and a notification carries at most 8,000 bytes.  Longer
+-- ones are refused when created (22001, naming the limit), by create_task
+-- and by a direct INSERT, and nothing is created.
+SELECT task_cancel.create_task(repeat('4', 1000), 'inbound_call') IS NOT NULL AS at_the_limit;
+SELECT task_cancel.create_task(repeat('4', 1001), 'inbound_call');
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_cancel.create_task(repeat('4', 8000), 'inbound_call');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO task_cancel.tasks (customer, task_type) VALUES (repeat('5', 1001), 'inbound_call');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE task_cancel.tasks SET customer = repeat('6', 1001) WHERE customer = repeat('4', 1000);
+\echo :LAST_ERROR_SQLSTATE
+SELECT length(customer), count(*) FROM task_cancel.tasks
+ WHERE length(customer) > 20 GROUP BY 1;
+-- Tasks with longer customers made before 1.2 (here: a row of the past,
+-- as pg_dump restores it) are kept, and every one can be canceled; its
+-- notification carries an empty payload (read cancel_events_since()).
+INSERT INTO task_cancel.tasks (customer, task_type, created_at)
+VALUES (repeat('7', 8000), 'inbound_call', now() - interval '1 day');
+SELECT task_cancel.register_journey(1, 'Cleanup');
+SELECT task_type, previous_status FROM task_cancel.cancel_tasks(repeat('7', 8000), 'all', NULL, 1);
+SELECT task_type FROM task_cancel.cancel_tasks(ARRAY[repeat('4', 1000)], 'all', NULL, 1);
+SELECT task_cancel.block_customer(repeat('8', 9000), 'Too long to notify');
+INSERT INTO task_cancel.tasks (customer, task_type, created_at)
+VALUES (repeat('9', 9000), 'voicemail', now() - interval '1 day');
+SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[repeat('9', 9000)], 'all', NULL, 1);
+SELECT length(customer), status FROM task_cancel.tasks
+ WHERE length(customer) > 20 ORDER BY 1;
+
 DROP EXTENSION task_cancel;
