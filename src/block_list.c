@@ -255,7 +255,7 @@ find_block(Relation tasks, Datum customer, CustomerBlock *block)
 
 	ScanKeyInit(&key, 1, HTEqualStrategyNumber, F_TEXTEQ, customer);
 	key.sk_collation = irel->rd_indcollation[0];
-	scan = index_beginscan(brel, irel, snapshot, 1, 0);
+	scan = tc_index_beginscan(brel, irel, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
 	slot = table_slot_create(brel, NULL);
 

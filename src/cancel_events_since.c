@@ -252,8 +252,7 @@ append_snapshot(StringInfo buf, const CursorSnapshot *s)
  *		itself is not quoted: it is long and opaque, and the detail says
  *		what is wrong with it.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 cursor_error(const char *cursor pg_attribute_unused(), const char *detail)
 {
 	ereport(ERROR,

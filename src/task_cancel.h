@@ -15,6 +15,8 @@
 #include "fmgr.h"
 #include "utils/relcache.h"
 
+#include "compat.h"
+
 /* arguments.c */
 extern text *tc_text_arg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname);

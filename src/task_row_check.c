@@ -61,8 +61,7 @@ static const char *const audit_names[] = {
  * row_error
  *		Raise 23514 for task id: message and detail as given.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 row_error(FunctionCallInfo fcinfo, const char *message, const char *detail)
 {
 	if (PG_ARGISNULL(ARG_ID))
