@@ -111,10 +111,14 @@ test: deps
 	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
 	  cat log/summary; exit $$rc
 
-# Debian package postgresql-15-task-cancel_<version>_<arch>.deb, written
-# beside the source tree as dpkg-buildpackage does.
+# Debian package postgresql-<major>-task-cancel_<version>_<arch>.deb for
+# each server version whose headers are installed (debian/pgversions: 15
+# and later), written beside the source tree as dpkg-buildpackage does.
+# debian/control names the package for 15; pg_buildext rewrites it for
+# the versions present first, or dpkg-buildpackage refuses to start.
 deb:
 	test/install-deps --deb
+	pg_buildext updatecontrol
 	dpkg-buildpackage -us -uc -b
 
 # Install that package, run the suites against it, remove it again.
