@@ -1,6 +1,50 @@
 # task_cancel: PGXS build, plus the two quick-start targets of the README.
 
-PG_CONFIG ?= pg_config
+# The PostgreSQL to build against: the one whose pg_config PG_CONFIG
+# names; else Debian's /usr/lib/postgresql/PG_MAJOR; else the newest
+# supported server installed there; else pg_config on the PATH.  On a
+# machine with no server yet, "make demo" and "make test" install one
+# (test/install-deps) and call make again, which then finds it.
+SUPPORTED_MAJORS := 15 16 17 18
+SUPPORTED        := task_cancel supports PostgreSQL 15, 16, 17 and 18
+ifeq ($(origin PG_CONFIG),undefined)
+ifeq ($(PG_MAJOR),)
+PG_MAJOR := $(lastword $(sort $(filter $(SUPPORTED_MAJORS),$(patsubst \
+    /usr/lib/postgresql/%/bin/postgres,%,$(wildcard /usr/lib/postgresql/*/bin/postgres)))))
+endif
+ifneq ($(PG_MAJOR),)
+PG_CONFIG := /usr/lib/postgresql/$(PG_MAJOR)/bin/pg_config
+else
+PG_CONFIG := pg_config
+endif
+endif
+
+# Refuse what we do not support with one line, before any compiler runs.
+ifneq ($(PG_MAJOR),)
+ifeq ($(filter $(PG_MAJOR),$(SUPPORTED_MAJORS)),)
+$(error PostgreSQL $(PG_MAJOR) is not supported; $(SUPPORTED))
+endif
+endif
+PG_CONFIG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | \
+    sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+ifeq ($(PG_CONFIG_MAJOR),)
+ifneq ($(filter command line environment,$(origin PG_CONFIG)),)
+$(error PG_CONFIG=$(PG_CONFIG) is not a working pg_config; $(SUPPORTED))
+endif
+else
+ifeq ($(filter $(PG_CONFIG_MAJOR),$(SUPPORTED_MAJORS)),)
+$(error PostgreSQL $(PG_CONFIG_MAJOR) ($(PG_CONFIG)) is not supported; $(SUPPORTED))
+endif
+ifneq ($(PG_MAJOR),)
+ifneq ($(PG_MAJOR),$(PG_CONFIG_MAJOR))
+$(error PG_MAJOR=$(PG_MAJOR), but $(PG_CONFIG) is PostgreSQL $(PG_CONFIG_MAJOR))
+endif
+endif
+# The scripts (test/install-deps, test/deb/run) and sub-makes use the same.
+PG_MAJOR := $(PG_CONFIG_MAJOR)
+export PG_CONFIG PG_MAJOR
+endif
+
 EXTENSION  = task_cancel
 MODULE_big = task_cancel
 OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
@@ -46,9 +90,10 @@ deps:
 	test/install-deps
 
 # Both run on a throw-away cluster (pg_virtualenv -t), whose server log
-# goes to log/cluster.log instead of the terminal.  Prepared transactions
-# are enabled: the tests prove that every cancel can be prepared (2PC).
-VIRTUALENV = mkdir -p log && pg_virtualenv -t -o max_prepared_transactions=10
+# goes to log/cluster.log instead of the terminal.  Only the version we
+# build for, even where several are installed.  Prepared transactions are
+# enabled: the tests prove that every cancel can be prepared (2PC).
+VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10
 
 # The main job: sample data, every mode, an accept racing a cancel.
 demo: deps
@@ -67,10 +112,14 @@ test: deps
 	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
 	  cat log/summary; exit $$rc
 
-# Debian package postgresql-15-task-cancel_<version>_<arch>.deb, written
-# beside the source tree as dpkg-buildpackage does.
+# Debian package postgresql-<major>-task-cancel_<version>_<arch>.deb for
+# each server version whose headers are installed (debian/pgversions: 15
+# and later), written beside the source tree as dpkg-buildpackage does.
+# debian/control names the package for 15; pg_buildext rewrites it for
+# the versions present first, or dpkg-buildpackage refuses to start.
 deb:
 	test/install-deps --deb
+	pg_buildext updatecontrol
 	dpkg-buildpackage -us -uc -b
 
 # Install that package, run the suites against it, remove it again.

@@ -2,7 +2,11 @@
  *
  * compat.h
  *	  The differences between the PostgreSQL major versions task_cancel
- *	  builds against, in one place.
+ *	  builds against (15 to 18), in one place.
+ *
+ * Every version conditional of the C code is here; the .c files use the
+ * names below and read the same on every version.  Included from
+ * task_cancel.h, after postgres.h (which defines PG_VERSION_NUM).
  *
  * IDENTIFICATION
  *	  src/compat.h
@@ -12,17 +16,26 @@
 #ifndef TASK_CANCEL_COMPAT_H
 #define TASK_CANCEL_COMPAT_H
 
-#include "access/genam.h"
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
+#error "task_cancel supports PostgreSQL 15, 16, 17 and 18"
+#endif
 
 /*
- * PostgreSQL 18 replaced pg_attribute_noreturn() (after the declarator)
- * with pg_noreturn (before the return type).
+ * pg_noreturn goes before a declaration ("pg_noreturn static void f(...)").
+ * PostgreSQL 18 introduced it and removed pg_attribute_noreturn(), which
+ * went after the declarator; before 18, the older attribute does the same
+ * job, and GCC and clang accept it in front.
  */
 #ifndef pg_noreturn
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
-/* PostgreSQL 18 added index_beginscan()'s instrumentation argument. */
+/*
+ * tc_index_beginscan
+ *		index_beginscan() without instrumentation.  PostgreSQL 18 added an
+ *		IndexScanInstrumentation pointer after the snapshot (for EXPLAIN
+ *		ANALYZE's "Index Searches"); callers that do not count pass NULL.
+ */
 #if PG_VERSION_NUM >= 180000
 #define tc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
 	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), (norderbys))

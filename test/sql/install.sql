@@ -4,7 +4,11 @@
 
 -- A schema of that name made by someone else is not adopted.
 CREATE SCHEMA task_cancel;
+-- PostgreSQL 18 adds CONTEXT lines naming the script's line; the message
+-- and SQLSTATE are the same on every version.
+\set SHOW_CONTEXT never
 CREATE EXTENSION task_cancel;
+\set SHOW_CONTEXT errors
 \echo :LAST_ERROR_SQLSTATE
 DROP SCHEMA task_cancel;
 
@@ -20,6 +24,14 @@ SELECT pg_describe_object(classid, objid, objsubid) AS member
  WHERE refclassid = 'pg_extension'::regclass
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_cancel')
    AND deptype = 'e'
+   -- PostgreSQL 17 and later also record each table's and view's row type,
+   -- and its array type, as members.  They come and go with the relation,
+   -- which is listed; left out, the list is the same on every version.
+   AND NOT EXISTS (SELECT FROM pg_type t
+                     LEFT JOIN pg_type elem ON elem.oid = t.typelem
+                     JOIN pg_class c ON c.oid IN (t.typrelid, elem.typrelid)
+                    WHERE classid = 'pg_type'::regclass AND t.oid = objid
+                      AND c.relkind <> 'c')
  ORDER BY 1;
 
 -- Tables whose rows pg_dump keeps, and with which filter.
