@@ -110,6 +110,24 @@ COMMENT ON FUNCTION task_cancel.status_guard() IS
     'Trigger: allow only the task status transitions of the lifecycle, keep cancel audit columns immutable, and keep every updated row valid';
 
 -------------------------------------------------------------------------------
+-- The block list: creators hold their bucket only while they insert
+-- (src/block_list.c)
+-------------------------------------------------------------------------------
+
+/*
+ * block_list_guard() takes the customer's bucket lock before it looks for
+ * a block; this trigger releases it once the row is in the table, so a
+ * creator never holds it while the rest of its transaction runs, and
+ * transactions that share no customer never deadlock on it.
+ */
+CREATE TRIGGER block_list_settled
+    AFTER INSERT ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION task_cancel.block_list_guard();
+
+COMMENT ON FUNCTION task_cancel.block_list_guard() IS
+    'Trigger: a new cancelable task of a blocked customer is created canceled (BEFORE INSERT); the block-list lock of its insert is released (AFTER INSERT)';
+
+-------------------------------------------------------------------------------
 -- Comments that 1.1 left inexact
 -------------------------------------------------------------------------------
 

@@ -9,34 +9,44 @@
  * same customer at the same moment.  Neither transaction sees the other's
  * uncommitted row, so without care the block would cancel the tasks it
  * sees, the creator would find no block, and a pending task of a blocked
- * customer would survive both commits.  Two things close it:
+ * customer would survive both commits.  Each side therefore looks for the
+ * other's uncommitted row, with a dirty snapshot (which shows rows of
+ * transactions still in progress, as a unique index check does), and
+ * waits for that transaction only -- a transaction of the same customer:
  *
- *	- The creator (the trigger) looks for the block with a dirty snapshot,
- *	  which also shows rows of transactions still in progress, the way a
- *	  unique index check does.  It finds a block that is being recorded and
- *	  waits for that transaction to end, then looks again: committed, the
- *	  task is born canceled; rolled back, it is created as asked.
- *	- That leaves creators that looked before the block was recorded.  They
- *	  hold a lock in PostgreSQL's lock manager on the customer's bucket in
- *	  share mode, from before they look until their transaction ends -- an
- *	  advisory-type lock tag with our own class number, so it never
- *	  collides with the application's pg_advisory_lock() keys; customers
- *	  are hashed into TC_BLOCK_LOCK_BUCKETS buckets.  block_customer()
- *	  takes the bucket lock in exclusive mode, which waits for those
- *	  creators to end, records the block, and lets go of the lock at once.
- *	  Their tasks are then committed (or gone), and its READ COMMITTED
- *	  cancel sees them; creators that come after the lock find the block.
+ *	- The creator (trigger block_list_guard, BEFORE INSERT) finds a block
+ *	  that is being recorded, waits for that transaction to end and looks
+ *	  again: committed, the task is born canceled; rolled back, it is
+ *	  created as asked.
+ *	- block_customer(), after recording the block, finds the customer's
+ *	  tasks that other transactions have inserted and not yet committed,
+ *	  waits for those transactions, and then cancels what is waiting; its
+ *	  READ COMMITTED cancel sees their tasks.
  *
- * Why buckets, and why the block lets go at once: a transaction keeps a
- * share lock until it ends, and one that creates tasks for 100,000
- * customers (an import) would run the shared lock table out of space
- * ("out of shared memory") with one lock per customer; with buckets it
- * holds at most 256.  A block holds no bucket lock while it goes on, so it
- * never waits for a second bucket while holding a first: two transactions
- * that share no customer can make each other wait (a block waits for
- * creators of other customers of its bucket to end), but never in a
- * cycle, so they never deadlock.  A creator waits for a block only when
- * it creates a task for the very customer being blocked.
+ * That leaves the gap between a creator's look and its row reaching the
+ * table: a creator that looked just before the block was recorded, whose
+ * row the block's scan comes too early to see.  The creator covers the
+ * gap with a lock in PostgreSQL's lock manager on the customer's bucket
+ * (an advisory-type lock tag with our own class number, so it never
+ * collides with the application's pg_advisory_lock() keys; customers are
+ * hashed into TC_BLOCK_LOCK_BUCKETS buckets), in share mode, taken before
+ * it looks and released by trigger block_list_settled (AFTER INSERT) once
+ * the row is in the table and its indexes.  block_customer() takes the
+ * bucket in exclusive mode after recording the block and releases it at
+ * once: that waits for the creators of the bucket in the middle of an
+ * insert, and only for them.
+ *
+ * Why this never deadlocks transactions that share no customer: the only
+ * waits that last are for a transaction of the same customer.  The bucket
+ * lock is held for one INSERT statement at most, by a creator that waits
+ * for nothing of ours meanwhile (it lets go of its bucket before it waits
+ * for a block being recorded), and the block holds it for no time at all.
+ * Why buckets and not one lock per customer: one INSERT of 100,000
+ * customers' tasks holds the lock of each until the statement ends, and
+ * one lock per customer would run the shared lock table out of space; with
+ * buckets it holds at most 256.  (A database still on 1.1 has no AFTER
+ * trigger: there the bucket lock is kept until the transaction ends,
+ * which is correct but lets a block wait for a whole transaction.)
  *
  *	- The trigger checks key equality itself: the hash index stores only
  *	  the hash code, and two customers may share one (every probe is
@@ -232,13 +242,13 @@ register_callback(void)
 /*
  * find_block
  *		Look customer up in blocked_customers (in schema nsp, where tasks
- *		is); true and *block filled, in the current memory context, if
- *		the customer is blocked.
+ *		is) with a dirty snapshot.  Returns true and fills *block, in the
+ *		current memory context, if the customer is blocked; false if not,
+ *		or if another transaction is recording a block right now -- then
+ *		*wait_for is that transaction (else InvalidTransactionId), for the
+ *		caller to wait for and look again.
  *
- * Reads with a dirty snapshot: a block that another transaction is
- * recording right now is waited for (XactLockTableWait), then looked up
- * again, so the answer is the block's committed state after the wait.  A
- * block being lifted (unblock_customer() in progress) still counts: the
+ * A block being lifted (unblock_customer() in progress) still counts: the
  * task is created before that unblock commits.
  *
  * A direct index probe rather than a query: this runs for every task
@@ -252,7 +262,8 @@ register_callback(void)
  * index until the transaction ends, as a query would.
  */
 static bool
-find_block(Oid nsp, Datum customer, CustomerBlock *block)
+find_block(Oid nsp, Datum customer, CustomerBlock *block,
+		   TransactionId *wait_for)
 {
 	Relation	brel;
 	Relation	irel;
@@ -261,8 +272,7 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block)
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	customer_col;
-	bool		found;
-	TransactionId wait_for;
+	bool		found = false;
 
 	register_callback();
 	if (!OidIsValid(block_relid))
@@ -283,50 +293,99 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block)
 	customer_col = tc_column_number(brel, "customer", false);
 	slot = table_slot_create(brel, NULL);
 	InitDirtySnapshot(dirty);
+	*wait_for = InvalidTransactionId;
 
-	for (;;)
+	ScanKeyInit(&key, 1, HTEqualStrategyNumber, F_TEXTEQ, customer);
+	key.sk_collation = irel->rd_indcollation[0];
+	scan = tc_index_beginscan(brel, irel, &dirty, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
-		found = false;
-		wait_for = InvalidTransactionId;
+		bool		isnull;
+		Datum		value = slot_getattr(slot, customer_col, &isnull);
 
-		ScanKeyInit(&key, 1, HTEqualStrategyNumber, F_TEXTEQ, customer);
-		key.sk_collation = irel->rd_indcollation[0];
-		scan = tc_index_beginscan(brel, irel, &dirty, 1, 0);
-		index_rescan(scan, &key, 1, NULL, 0);
-		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		if (isnull || !same_text(value, customer))
+			continue;			/* another customer with the same hash */
+		if (TransactionIdIsValid(dirty.xmin))
 		{
-			bool		isnull;
-			Datum		value = slot_getattr(slot, customer_col, &isnull);
-
-			if (isnull || !same_text(value, customer))
-				continue;		/* another customer with the same hash */
-			if (TransactionIdIsValid(dirty.xmin))
-			{
-				wait_for = dirty.xmin;	/* being recorded right now */
-				break;
-			}
-			found = true;
-			block->reason = datumCopy(slot_getattr(slot,
-												   tc_column_number(brel, "reason", false),
-												   &isnull),
-									  false, -1);
-			block->journey_id = DatumGetInt64(
-				slot_getattr(slot, tc_column_number(brel, "blocked_by_journey_id", false),
-							 &isnull));
-			block->has_journey = !isnull;
+			*wait_for = dirty.xmin; /* being recorded right now */
 			break;
 		}
-		index_endscan(scan);
-		if (!TransactionIdIsValid(wait_for))
-			break;
-		XactLockTableWait(wait_for, brel, NULL, XLTW_None);
+		found = true;
+		block->reason = datumCopy(slot_getattr(slot,
+											   tc_column_number(brel, "reason", false),
+											   &isnull),
+								  false, -1);
+		block->journey_id = DatumGetInt64(
+			slot_getattr(slot, tc_column_number(brel, "blocked_by_journey_id", false),
+						 &isnull));
+		block->has_journey = !isnull;
+		break;
 	}
+	index_endscan(scan);
 
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(irel, NoLock);
 	table_close(brel, NoLock);
 
 	return found;
+}
+
+/*
+ * wait_for_creators
+ *		Wait for every other transaction that has inserted a task of
+ *		customer and not yet ended (a dirty scan of tasks_pkey, whose first
+ *		column is customer).  Called by block_customer() after it recorded
+ *		the block and waited for the creators in the middle of an insert.
+ */
+static void
+wait_for_creators(Oid nsp, Datum customer)
+{
+	Oid			relid = get_relname_relid("tasks", nsp);
+	Oid			indexid = get_relname_relid("tasks_pkey", nsp);
+	Relation	rel;
+	Relation	irel;
+	SnapshotData dirty;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	TransactionId *xids;
+	int			nxids = 0;
+	int			cap = 8;
+	int			i;
+
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		elog(ERROR, "relation \"tasks\" or index \"tasks_pkey\" does not exist");
+	rel = table_open(relid, AccessShareLock);
+	irel = index_open(indexid, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	InitDirtySnapshot(dirty);
+	xids = palloc(sizeof(TransactionId) * cap);
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customer);
+	key.sk_collation = irel->rd_indcollation[0];
+	scan = tc_index_beginscan(rel, irel, &dirty, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!TransactionIdIsValid(dirty.xmin))
+			continue;
+		if (nxids == cap)
+		{
+			cap *= 2;
+			xids = repalloc(xids, sizeof(TransactionId) * cap);
+		}
+		xids[nxids++] = dirty.xmin;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+
+	for (i = 0; i < nxids; i++)
+		XactLockTableWait(xids[i], rel, NULL, XLTW_None);
+
+	index_close(irel, NoLock);
+	table_close(rel, NoLock);
 }
 
 /*
@@ -349,10 +408,10 @@ journey_name(int64 journey_id)
  * Records the block (blocking again keeps the first record) and cancels
  * every waiting, cancelable task of the customer now; returns how many.
  * customer or reason NULL: 22004, empty: 22023; journey_id not registered:
- * 22023.  Locks: the customer's bucket lock in exclusive mode while it
- * records the block (released at once, see the file header), the
- * blocked_customers row until the transaction ends, then the tasks in
- * ascending id order.  Under REPEATABLE READ or SERIALIZABLE, 40001 if a
+ * 22023.  Waits for transactions recording a block of, or creating a task
+ * for, the same customer (file header); takes the customer's bucket lock
+ * in exclusive mode and releases it at once.  Locks the blocked_customers
+ * row, then the tasks in ascending id order, until the transaction ends.  Under REPEATABLE READ or SERIALIZABLE, 40001 if a
  * waiting task committed that the transaction's snapshot cannot see.
  */
 Datum
@@ -372,6 +431,7 @@ tc_block_customer(PG_FUNCTION_ARGS)
 	CancelAudit audit = {0};
 	CustomerBlock existing;
 	LOCKTAG		bucket;
+	Oid			nsp;
 	uint64		n;
 
 	audit.mode = "block";
@@ -394,23 +454,36 @@ tc_block_customer(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * Wait for another block of this customer being recorded right now
-	 * (find_block() does), so that the INSERT below does not wait for it
-	 * while holding the bucket lock.  Then wait for the creators that may
-	 * have looked for a block before this one exists; creators after the
-	 * INSERT find it (dirty) and wait for this transaction.
+	 * Wait for another block of this customer being recorded right now, so
+	 * that the INSERT below does not have to.
 	 */
-	(void) find_block(get_namespace_oid("task_cancel", false), customer,
-					  &existing);
-	set_bucket_locktag(&bucket, customer);
-	(void) LockAcquire(&bucket, ExclusiveLock, false, false);
+	nsp = get_namespace_oid("task_cancel", false);
+	for (;;)
+	{
+		TransactionId wait_for;
+
+		(void) find_block(nsp, customer, &existing, &wait_for);
+		if (!TransactionIdIsValid(wait_for))
+			break;
+		XactLockTableWait(wait_for, NULL, NULL, XLTW_None);
+	}
 	insert_values[0] = customer;
 	insert_values[1] = reason;
 	insert_values[2] = Int64GetDatum(audit.journey_id);
 	insert_nulls[2] = has_journey ? ' ' : 'n';
 	tc_execute_kept(&insert_plan, insert_block_sql, 3, insert_types,
 					insert_values, insert_nulls, SPI_OK_INSERT);
+
+	/*
+	 * Creators that look from now on find the block.  Wait for those that
+	 * looked before and are still inserting (the bucket lock, file header),
+	 * then for every transaction whose task of the customer is not yet
+	 * committed; after that the cancel below sees all of their tasks.
+	 */
+	set_bucket_locktag(&bucket, customer);
+	(void) LockAcquire(&bucket, ExclusiveLock, false, false);
 	LockRelease(&bucket, ExclusiveLock, false);
+	wait_for_creators(nsp, customer);
 
 	lock_values[0] = customer;
 	lock_values[1] = tc_cancelable_types();
@@ -592,13 +665,18 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 
 /*
  * tc_block_list_guard
- *		BEFORE INSERT FOR EACH ROW trigger on task_cancel.tasks.
+ *		Row trigger on task_cancel.tasks: BEFORE INSERT (block_list_guard)
+ *		and, since 1.2, AFTER INSERT (block_list_settled).
  *
- * Returns the row to insert: as given, or -- for a waiting, cancelable
- * task of a blocked customer, created now -- canceled with the block's
- * audit and a cancel event.  Takes the customer's block lock in share mode
- * for every row created now in a waiting status.  Raises 39P01 when
- * attached any other way.
+ * BEFORE: returns the row to insert: as given, or -- for a waiting,
+ * cancelable task of a blocked customer, created now -- canceled with the
+ * block's audit and a cancel event.  For every row created now in a
+ * waiting status it takes the customer's bucket lock in share mode, which
+ * the AFTER trigger releases once the row is in the table (file header);
+ * it lets go of the lock while it waits for a block being recorded.
+ * AFTER: releases that lock, if this backend holds it.
+ *
+ * Raises 39P01 when attached any other way.
  */
 Datum
 tc_block_list_guard(PG_FUNCTION_ARGS)
@@ -614,22 +692,36 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	CustomerBlock block;
 	LOCKTAG		bucket;
 	HeapTuple	canceled;
+	bool		blocked;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"block_list_guard\" was not called by trigger manager")));
-	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		TRIGGER_FIRED_INSTEAD(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"block_list_guard\" must be fired BEFORE INSERT FOR EACH ROW")));
+				 errmsg("function \"block_list_guard\" must be fired BEFORE or AFTER INSERT FOR EACH ROW")));
 
 	rel = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(rel);
 	cols = guard_columns(rel);
 	newtuple = trigdata->tg_trigtuple;
+
+	if (TRIGGER_FIRED_AFTER(trigdata->tg_event))
+	{
+		/* the row is in the table: a block's scan sees it from now on */
+		customer = heap_getattr(newtuple, cols->customer, tupdesc, &isnull);
+		if (!isnull)
+		{
+			set_bucket_locktag(&bucket, customer);
+			if (tc_lock_held_by_me(&bucket, ShareLock))
+				LockRelease(&bucket, ShareLock, false);
+		}
+		return PointerGetDatum(NULL);
+	}
 
 	/* History (restores, imports) and non-waiting tasks pass untouched. */
 	value = heap_getattr(newtuple, cols->created_at, tupdesc, &isnull);
@@ -644,8 +736,19 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(newtuple);	/* NOT NULL will reject it */
 
 	set_bucket_locktag(&bucket, customer);
-	(void) LockAcquire(&bucket, ShareLock, false, false);
-	if (!find_block(RelationGetNamespace(rel), customer, &block))
+	for (;;)
+	{
+		TransactionId wait_for;
+
+		(void) LockAcquire(&bucket, ShareLock, false, false);
+		blocked = find_block(RelationGetNamespace(rel), customer, &block,
+							 &wait_for);
+		if (!TransactionIdIsValid(wait_for))
+			break;
+		LockRelease(&bucket, ShareLock, false);
+		XactLockTableWait(wait_for, rel, NULL, XLTW_None);
+	}
+	if (!blocked)
 		return PointerGetDatum(newtuple);
 
 	canceled = born_canceled(rel, newtuple, customer, &block);

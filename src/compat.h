@@ -44,4 +44,17 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
 #endif
 
+/*
+ * tc_lock_held_by_me
+ *		Whether this backend holds locktag in exactly lockmode.
+ *		PostgreSQL 17 added LockHeldByMe()'s "orstronger" argument.
+ */
+#if PG_VERSION_NUM >= 170000
+#define tc_lock_held_by_me(locktag, lockmode) \
+	LockHeldByMe((locktag), (lockmode), false)
+#else
+#define tc_lock_held_by_me(locktag, lockmode) \
+	LockHeldByMe((locktag), (lockmode))
+#endif
+
 #endif							/* TASK_CANCEL_COMPAT_H */

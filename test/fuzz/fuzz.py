@@ -27,6 +27,7 @@ SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 # SQLSTATEs an error may carry, and why each is legitimate.
 ALLOWED = {
     "22004": "null value not allowed (API.md)",
+    "22001": "customer longer than 1,000 bytes (API.md 1.2)",
     "22023": "invalid parameter value (API.md)",
     "22P02": "invalid text representation (campaign id)",
     "22003": "numeric value out of range (ids beyond bigint)",
