@@ -80,7 +80,8 @@ ALTER TABLE task_cancel.cancel_events ENABLE ALWAYS TRIGGER stamp_cancel_event;
  * so since 1.1 every role writing tasks directly needed EXECUTE on
  * task_row_check() -- and lost its writes on upgrade.  A trigger needs no
  * privilege of the writer.  check_new_task() checks every INSERT (COPY of
- * a restore included), status_guard() every UPDATE; both also hold a
+ * a restore included) and releases the block list's lock of the insert
+ * (src/block_list.c), status_guard() checks every UPDATE; both hold a
  * customer that a row takes on now to 1,000 bytes.  Dropping the CHECK
  * validates nothing, so the upgrade takes its ACCESS EXCLUSIVE lock only
  * for a moment.
@@ -95,37 +96,23 @@ RETURNS trigger
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'tc_check_new_task';
 COMMENT ON FUNCTION task_cancel.check_new_task() IS
-    'Trigger: a new task row must be valid (customer, status, agent, completed_at, cancel audit), and a task created now has a customer of at most 1,000 bytes';
+    'Trigger: a new task row must be valid (customer, status, agent, completed_at, cancel audit), and a task created now has a customer of at most 1,000 bytes; releases the block-list lock of the insert';
 
 /*
- * "zz_" so that it fires after every other BEFORE INSERT trigger (they
- * fire in name order), block_list_guard included, and judges the row that
- * will be written.
+ * AFTER, so that it judges the row as stored, whatever BEFORE triggers
+ * (block_list_guard, or an operator's) did to it; ALWAYS, so that rows
+ * applied by logical replication or loaded under
+ * session_replication_role = replica are held to the rules too, as a
+ * CHECK would hold them.  The status guard likewise.
  */
 CREATE TRIGGER zz_check_new_task
-    BEFORE INSERT ON task_cancel.tasks
+    AFTER INSERT ON task_cancel.tasks
     FOR EACH ROW EXECUTE FUNCTION task_cancel.check_new_task();
+ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER zz_check_new_task;
+ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER zz_status_guard;
 
 COMMENT ON FUNCTION task_cancel.status_guard() IS
     'Trigger: allow only the task status transitions of the lifecycle, keep cancel audit columns immutable, and keep every updated row valid';
-
--------------------------------------------------------------------------------
--- The block list: creators hold their bucket only while they insert
--- (src/block_list.c)
--------------------------------------------------------------------------------
-
-/*
- * block_list_guard() takes the customer's bucket lock before it looks for
- * a block; this trigger releases it once the row is in the table, so a
- * creator never holds it while the rest of its transaction runs, and
- * transactions that share no customer never deadlock on it.
- */
-CREATE TRIGGER block_list_settled
-    AFTER INSERT ON task_cancel.tasks
-    FOR EACH ROW EXECUTE FUNCTION task_cancel.block_list_guard();
-
-COMMENT ON FUNCTION task_cancel.block_list_guard() IS
-    'Trigger: a new cancelable task of a blocked customer is created canceled (BEFORE INSERT); the block-list lock of its insert is released (AFTER INSERT)';
 
 -------------------------------------------------------------------------------
 -- Comments that 1.1 left inexact

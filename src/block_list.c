@@ -30,8 +30,8 @@
  * (an advisory-type lock tag with our own class number, so it never
  * collides with the application's pg_advisory_lock() keys; customers are
  * hashed into TC_BLOCK_LOCK_BUCKETS buckets), in share mode, taken before
- * it looks and released by trigger block_list_settled (AFTER INSERT) once
- * the row is in the table and its indexes.  block_customer() takes the
+ * it looks and released by trigger zz_check_new_task (AFTER INSERT, see
+ * tc_block_list_settle()) once the row is in the table and its indexes.  block_customer() takes the
  * bucket in exclusive mode after recording the block and releases it at
  * once: that waits for the creators of the bucket in the middle of an
  * insert, and only for them.
@@ -664,19 +664,38 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 }
 
 /*
+ * tc_block_list_settle
+ *		The row tuple of rel (tasks) is in the table: release its
+ *		customer's bucket lock, if this backend holds it (file header).
+ *		Called by the AFTER INSERT trigger check_new_task().
+ */
+void
+tc_block_list_settle(Relation rel, HeapTuple tuple)
+{
+	const GuardColumns *cols = guard_columns(rel);
+	bool		isnull;
+	Datum		customer = heap_getattr(tuple, cols->customer,
+										RelationGetDescr(rel), &isnull);
+	LOCKTAG		bucket;
+
+	if (isnull)
+		return;
+	set_bucket_locktag(&bucket, customer);
+	if (tc_lock_held_by_me(&bucket, ShareLock))
+		LockRelease(&bucket, ShareLock, false);
+}
+
+/*
  * tc_block_list_guard
- *		Row trigger on task_cancel.tasks: BEFORE INSERT (block_list_guard)
- *		and, since 1.2, AFTER INSERT (block_list_settled).
+ *		BEFORE INSERT FOR EACH ROW trigger on task_cancel.tasks.
  *
- * BEFORE: returns the row to insert: as given, or -- for a waiting,
- * cancelable task of a blocked customer, created now -- canceled with the
- * block's audit and a cancel event.  For every row created now in a
- * waiting status it takes the customer's bucket lock in share mode, which
- * the AFTER trigger releases once the row is in the table (file header);
- * it lets go of the lock while it waits for a block being recorded.
- * AFTER: releases that lock, if this backend holds it.
- *
- * Raises 39P01 when attached any other way.
+ * Returns the row to insert: as given, or -- for a waiting, cancelable
+ * task of a blocked customer, created now -- canceled with the block's
+ * audit and a cancel event.  For every row created now in a waiting
+ * status it takes the customer's bucket lock in share mode, which the
+ * AFTER INSERT trigger releases once the row is in the table (file
+ * header); it lets go of the lock while it waits for a block being
+ * recorded.  Raises 39P01 when attached any other way.
  */
 Datum
 tc_block_list_guard(PG_FUNCTION_ARGS)
@@ -698,30 +717,17 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"block_list_guard\" was not called by trigger manager")));
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		TRIGGER_FIRED_INSTEAD(trigdata->tg_event))
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"block_list_guard\" must be fired BEFORE or AFTER INSERT FOR EACH ROW")));
+				 errmsg("function \"block_list_guard\" must be fired BEFORE INSERT FOR EACH ROW")));
 
 	rel = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(rel);
 	cols = guard_columns(rel);
 	newtuple = trigdata->tg_trigtuple;
-
-	if (TRIGGER_FIRED_AFTER(trigdata->tg_event))
-	{
-		/* the row is in the table: a block's scan sees it from now on */
-		customer = heap_getattr(newtuple, cols->customer, tupdesc, &isnull);
-		if (!isnull)
-		{
-			set_bucket_locktag(&bucket, customer);
-			if (tc_lock_held_by_me(&bucket, ShareLock))
-				LockRelease(&bucket, ShareLock, false);
-		}
-		return PointerGetDatum(NULL);
-	}
 
 	/* History (restores, imports) and non-waiting tasks pass untouched. */
 	value = heap_getattr(newtuple, cols->created_at, tupdesc, &isnull);

@@ -30,17 +30,21 @@
  *	  lookup lock in exclusive mode just before it commits
  *	  (XACT_EVENT_PRE_COMMIT), and holds it until its locks are released,
  *	  which is after its invalidations were sent.  Every READ COMMITTED
- *	  cancel takes the same lock in share mode and lets go of it at once,
- *	  then reads the pending invalidations (tc_lookup_accept_changes()).
- *	  A change visible to the cancel's snapshot has thus either sent its
- *	  invalidations already, or the cancel waits the few microseconds until
- *	  it has.  Writers only ever wait for those momentary share holders, and
- *	  readers for a commit in progress, so nobody waits long and nothing can
- *	  deadlock.  COMMIT PREPARED of a change is not covered: a prepared
- *	  transaction holding the lock would stop every cancel until it is
- *	  finished.  There the invalidation follows the change's visibility by
- *	  microseconds, as for any commit, and a cancel in between may still use
- *	  the values from before it.
+ *	  cancel tries the same lock in share mode without waiting, and lets go
+ *	  of it at once, before it reads the pending invalidations
+ *	  (tc_lookup_accept_changes()).  Got: no change was between becoming
+ *	  visible and sending its invalidations, so the invalidations read
+ *	  next cover every change visible so far, and the cache answers as a
+ *	  query run at that moment would.  Not got: a change is committing
+ *	  right now (or waiting for a synchronous standby, which the lock also
+ *	  covers), and this call reads the tables with a fresh snapshot and
+ *	  caches nothing.  No cancel ever waits for the lock, and a writer
+ *	  waits only for the instant a reader holds it.  COMMIT PREPARED of a
+ *	  change is not covered: the lock cannot be taken at PREPARE (a
+ *	  prepared transaction holding it would make every cancel bypass the
+ *	  cache until it is finished), so there the invalidation follows the
+ *	  change's visibility by microseconds, as for any commit, and a cancel
+ *	  in between may still use the values from before it.
  *	- The relcache callback registered here empties the whole cache when a
  *	  lookup table's invalidation arrives.  A read that an invalidation
  *	  overtook is used once but not cached (generation below).
@@ -130,6 +134,9 @@ static bool callback_registered = false;
 
 /* This transaction changed a lookup table: lock at pre-commit. */
 static bool changed_in_xact = false;
+
+/* This call found a lookup change committing: it bypasses the cache. */
+static bool change_committing = false;
 static bool xact_callback_registered = false;
 
 static const char *const journey_sql =
@@ -251,29 +258,43 @@ lookup_xact_callback(XactEvent event, void *arg pg_attribute_unused())
  *		as a query run now would.  Called at the start of every cancel,
  *		inside SPI.
  *
- * Waits for a lookup-table change that is committing at this very moment
- * (file header).  Under REPEATABLE READ or SERIALIZABLE the cache is not
- * used, so there is nothing to wait for.
+ * If a lookup-table change is committing at this very moment, this call
+ * bypasses the cache instead (file header); it never waits.  Under
+ * REPEATABLE READ or SERIALIZABLE the cache is not used at all.
  */
 void
 tc_lookup_accept_changes(void)
 {
+	change_committing = false;
 	if (!IsolationUsesXactSnapshot())
 	{
 		LOCKTAG		tag;
 
 		set_lookup_locktag(&tag);
-		(void) LockAcquire(&tag, ShareLock, false, false);
-		LockRelease(&tag, ShareLock, false);
+		if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+			change_committing = true;
+		else
+			LockRelease(&tag, ShareLock, false);
 	}
 	AcceptInvalidationMessages();
 }
 
 /*
+ * use_cache
+ *		Whether this lookup may read and fill the cache: a READ COMMITTED
+ *		call that found no lookup change committing.
+ */
+static bool
+use_cache(void)
+{
+	return !IsolationUsesXactSnapshot() && !change_committing;
+}
+
+/*
  * named_lookup
  *		Name of id in *table (journeys or campaigns), read with sql on a
- *		miss (always under REPEATABLE READ or SERIALIZABLE, which neither
- *		read nor fill the cache); NULL if no such row.  Must run inside SPI.  The result is
+ *		miss (always when use_cache() says no: such a call neither reads
+ *		nor fills the cache); NULL if no such row.  Must run inside SPI.  The result is
  *		palloc'd in the current context: the cache may be emptied by any
  *		later statement of the call.
  */
@@ -300,7 +321,7 @@ named_lookup(HTAB **table, SPIPlanPtr *plan, const char *sql, int64 id)
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 
-	if (!IsolationUsesXactSnapshot())
+	if (use_cache())
 	{
 		entry = hash_search(*table, &id, HASH_FIND, NULL);
 		if (entry != NULL)
@@ -314,7 +335,7 @@ named_lookup(HTAB **table, SPIPlanPtr *plan, const char *sql, int64 id)
 	name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1,
 											 &isnull));
-	if (generation == read_at && !IsolationUsesXactSnapshot())
+	if (generation == read_at && use_cache())
 	{
 		entry = hash_search(*table, &id, HASH_ENTER, &found);
 		entry->name = MemoryContextStrdup(cache_context, name);
@@ -423,7 +444,7 @@ current_task_types(void)
 	MemoryContext old;
 
 	prepare_cache();
-	if (IsolationUsesXactSnapshot())
+	if (!use_cache())
 		return read_task_types();
 	if (task_types != NULL)
 		return task_types;

@@ -50,6 +50,9 @@ extern void tc_task_row_columns(Relation rel, TaskRowColumns *cols);
 extern void tc_check_task_row(Relation rel, const TaskRowColumns *cols,
 							  HeapTuple tuple, bool new_customer);
 
+/* block_list.c */
+extern void tc_block_list_settle(Relation rel, HeapTuple tuple);
+
 /* lookup_cache.c */
 extern void tc_lookup_accept_changes(void);
 extern char *tc_journey_name(int64 id);

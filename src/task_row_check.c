@@ -29,11 +29,15 @@
  * calling task_row_check(); but a CHECK runs with the writer's rights, so
  * every role that wrote tasks by hand then needed EXECUTE on the function
  * -- and lost its writes on upgrade.  Since 1.2 the trigger functions
- * check_new_task() (BEFORE INSERT) and status_guard() (BEFORE UPDATE) run
+ * check_new_task() (AFTER INSERT) and status_guard() (BEFORE UPDATE) run
  * the same rules; a trigger needs no privilege of the writer, and costs
- * no expression rebuilt per statement.  Both are named "zz_..." so that
- * they fire after every other BEFORE trigger and judge the row that will
- * be written.  A violation says which rule and which task (23514).
+ * no expression rebuilt per statement.  The INSERT check runs AFTER, so
+ * it judges the row as stored, whatever BEFORE triggers did to it; the
+ * UPDATE check runs in the status guard, named "zz_" to fire after every
+ * other BEFORE UPDATE trigger we ship (a user's trigger that sorts after
+ * it could still change the row).  Both are ENABLE ALWAYS: rows applied by
+ * logical replication or loaded under session_replication_role = replica
+ * are checked too.  A violation says which rule and which task (23514).
  *
  * IDENTIFICATION
  *	  src/task_row_check.c
@@ -256,15 +260,16 @@ tc_task_row_check(PG_FUNCTION_ARGS)
 
 /*
  * tc_check_new_task
- *		BEFORE INSERT FOR EACH ROW trigger on task_cancel.tasks (trigger
- *		zz_check_new_task, 1.2): the row must keep the rules, and a task
- *		created now -- created_at not before the transaction's start, as
- *		block_list.c tells history from new work -- a customer of at most
- *		TC_MAX_CUSTOMER_BYTES.
+ *		AFTER INSERT FOR EACH ROW trigger on task_cancel.tasks (trigger
+ *		zz_check_new_task, 1.2): the stored row must keep the rules, and a
+ *		task created now -- created_at not before the transaction's start,
+ *		as block_list.c tells history from new work -- a customer of at
+ *		most TC_MAX_CUSTOMER_BYTES.  Then the row is in the table, and the
+ *		block list's lock of its insert is released (block_list.c).
  *
- * Returns the row unchanged.  Raises 23514 or 22001, and 39P01 when
- * attached any other way.  Column numbers are looked up once per
- * statement and kept in fn_extra.
+ * Raises 23514 or 22001 (the statement then fails, its rows with it), and
+ * 39P01 when attached any other way.  Column numbers are looked up once
+ * per statement and kept in fn_extra.
  */
 Datum
 tc_check_new_task(PG_FUNCTION_ARGS)
@@ -281,12 +286,12 @@ tc_check_new_task(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"check_new_task\" was not called by trigger manager")));
-	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"check_new_task\" must be fired BEFORE INSERT FOR EACH ROW")));
+				 errmsg("function \"check_new_task\" must be fired AFTER INSERT FOR EACH ROW")));
 
 	rel = trigdata->tg_relation;
 	tuple = trigdata->tg_trigtuple;
@@ -304,6 +309,7 @@ tc_check_new_task(PG_FUNCTION_ARGS)
 	tc_check_task_row(rel, cols, tuple,
 					  !isnull &&
 					  DatumGetTimestampTz(value) >= GetCurrentTransactionStartTimestamp());
+	tc_block_list_settle(rel, tuple);
 
-	return PointerGetDatum(tuple);
+	return PointerGetDatum(NULL);
 }

@@ -117,4 +117,30 @@ SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[repeat('9', 9000)], 'all', N
 SELECT length(customer), status FROM task_cancel.tasks
  WHERE length(customer) > 20 ORDER BY 1;
 
+-- The rules of a valid row hold for the row as stored, whatever a BEFORE
+-- trigger of the operator's did to it, and for rows applied under
+-- session_replication_role = replica (logical replication, data loads),
+-- as a CHECK constraint would hold them.
+CREATE FUNCTION spoil() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.status := 'bogus';
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zzz_spoil BEFORE INSERT ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION spoil();
+SELECT task_cancel.create_task('+15550077', 'inbound_call');
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER zzz_spoil ON task_cancel.tasks;
+DROP FUNCTION spoil();
+SET session_replication_role = replica;
+INSERT INTO task_cancel.tasks (customer, task_type, status) VALUES ('', 'inbound_call', 'nonsense');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO task_cancel.tasks (customer, task_type) VALUES (repeat('x', 5000), 'inbound_call');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE task_cancel.tasks SET status = 'pending' WHERE status = 'canceled';
+\echo :LAST_ERROR_SQLSTATE
+RESET session_replication_role;
+SELECT count(*) AS tasks_of_the_tests FROM task_cancel.tasks
+ WHERE customer IN ('+15550077', '') OR length(customer) = 5000;
+
 DROP EXTENSION task_cancel;
