@@ -115,9 +115,127 @@ COMMENT ON FUNCTION task_cancel.status_guard() IS
     'Trigger: allow only the task status transitions of the lifecycle, keep cancel audit columns immutable, and keep every updated row valid';
 
 -------------------------------------------------------------------------------
+-- Queue timeouts (src/router.c, src/cancel_expired_tasks.c)
+-------------------------------------------------------------------------------
+
+/*
+ * A waiting task times out when no agent accepted it within its type's
+ * queue_timeout of its creation (after TaskRouter's task TTL).  Its
+ * deadline is tasks.expires_at, set by create_task() from the type, or by
+ * set_task_deadline(); the status trigger clears it when the task stops
+ * waiting, so the index below holds the waiting tasks with a deadline
+ * only, and a sweep reads what it cancels, not the history.  The index
+ * names expires_at alone (no status): status changes of tasks without a
+ * deadline stay HOT updates.
+ */
+ALTER TABLE task_cancel.task_types
+    ADD COLUMN queue_timeout interval,
+    ADD CONSTRAINT task_types_queue_timeout_positive
+        CHECK (queue_timeout > interval '0');
+COMMENT ON COLUMN task_cancel.task_types.queue_timeout IS 'A waiting task of this type times out when not accepted within this time of its creation; null: never';
+
+ALTER TABLE task_cancel.tasks ADD COLUMN expires_at timestamptz;
+COMMENT ON COLUMN task_cancel.tasks.expires_at IS 'Deadline of a waiting task (null: none); cleared when the task stops waiting';
+
+CREATE INDEX tasks_expires_at_idx ON task_cancel.tasks (expires_at)
+    WHERE expires_at IS NOT NULL;
+
+/* The router functions that know of deadlines (the 1.0 entry points stay). */
+CREATE OR REPLACE FUNCTION task_cancel.create_task(customer text, task_type text,
+                                                   campaign_id bigint DEFAULT NULL,
+                                                   journey_id bigint DEFAULT NULL,
+                                                   agent text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_create_task_1_2';
+
+CREATE OR REPLACE FUNCTION task_cancel.reserve_task(task_id bigint, agent text)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_reserve_task_1_2';
+
+CREATE OR REPLACE FUNCTION task_cancel.accept_task(task_id bigint, agent text)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_accept_task_1_2';
+
+COMMENT ON FUNCTION task_cancel.create_task(text, text, bigint, bigint, text) IS
+    'Create a task: pending (with its type''s queue timeout as deadline), or already assigned when an agent is given; returns its id';
+COMMENT ON FUNCTION task_cancel.reserve_task(bigint, text) IS
+    'Offer a pending task to an agent (pending -> reserved); true if it did; never a task past its deadline';
+COMMENT ON FUNCTION task_cancel.accept_task(bigint, text) IS
+    'Agent accepts a pending task or one reserved for them; true only if this call assigned it; never a task past its deadline';
+
+CREATE FUNCTION task_cancel.set_task_deadline(task_id bigint, expires_at timestamptz)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_set_task_deadline';
+COMMENT ON FUNCTION task_cancel.set_task_deadline(bigint, timestamptz) IS
+    'Give a waiting task a new deadline (null: none); true if the task is waiting and got it';
+
+CREATE FUNCTION task_cancel.cancel_expired_tasks(max_tasks integer DEFAULT 10000)
+RETURNS integer
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_cancel_expired_tasks';
+COMMENT ON FUNCTION task_cancel.cancel_expired_tasks(integer) IS
+    'Cancel up to max_tasks waiting tasks past their deadline, oldest deadline first; returns how many (run it with pg_cron)';
+
+-------------------------------------------------------------------------------
+-- Reading and keeping events (src/cancel_events_since.c,
+-- src/purge_cancel_events.c)
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION task_cancel.cancel_events_since(cursor text, max_events integer)
+RETURNS TABLE (id bigint, at timestamptz, customer text,
+               canceled_by_journey_id bigint, canceled_by_journey_name text,
+               canceled_by_agent text, mode text, arg text, task_ids bigint[],
+               next_cursor text)
+LANGUAGE c
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+ROWS 100
+AS 'MODULE_PATHNAME', 'tc_cancel_events_since';
+COMMENT ON FUNCTION task_cancel.cancel_events_since(text, integer) IS
+    'At most max_events cancel events committed since cursor (null: from the oldest kept), each with the cursor that resumes after it';
+
+/*
+ * What purge_cancel_events() deleted, as far as cursors need to know: the
+ * largest transaction id and the largest event id among the purged
+ * events.  A cursor that may not have read all of them is refused.  Kept
+ * beside the origin, and like it not dumped: a restored database refuses
+ * every old cursor anyway.
+ */
+ALTER TABLE task_cancel.event_cursor_origin
+    ADD COLUMN purged_txid xid8,
+    ADD COLUMN purged_id bigint;
+COMMENT ON COLUMN task_cancel.event_cursor_origin.purged_txid IS 'Largest transaction id of the purged events (null: none purged)';
+COMMENT ON COLUMN task_cancel.event_cursor_origin.purged_id IS 'Largest id of the purged events (null: none purged)';
+
+CREATE FUNCTION task_cancel.purge_cancel_events(older_than interval)
+RETURNS bigint
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_purge_cancel_events';
+COMMENT ON FUNCTION task_cancel.purge_cancel_events(interval) IS
+    'Delete cancel events older than older_than; returns how many.  Cursors that had not read them are refused afterwards';
+
+-------------------------------------------------------------------------------
 -- Comments that 1.1 left inexact
 -------------------------------------------------------------------------------
 
+COMMENT ON COLUMN task_cancel.cancel_events.mode IS 'all, task_type or campaign (Cancel Task block), task (agent), block (block list), timeout (queue timeout, 1.2)';
 COMMENT ON TABLE task_cancel.event_cursor_origin IS
     'Identity of this database''s event history, written into every cursor of cancel_events_since(); not dumped (cursors also name the WAL timeline, so a fork of the history refuses them)';
 
@@ -126,3 +244,7 @@ COMMENT ON TABLE task_cancel.event_cursor_origin IS
 -------------------------------------------------------------------------------
 
 REVOKE ALL ON FUNCTION task_cancel.check_new_task() FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.set_task_deadline(bigint, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.cancel_expired_tasks(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.cancel_events_since(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.purge_cancel_events(interval) FROM PUBLIC;

@@ -85,6 +85,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -93,6 +94,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/snapshot.h"
@@ -134,6 +136,20 @@ typedef struct EventCursor
 
 static const char *const origin_sql =
 "SELECT o.origin FROM task_cancel.event_cursor_origin AS o";
+
+/* The same since 1.2, with what purge_cancel_events() deleted. */
+static const char *const origin_1_2_sql =
+"SELECT o.origin, o.purged_txid, o.purged_id"
+"  FROM task_cancel.event_cursor_origin AS o";
+
+/* This database's event history: its origin, and what was purged. */
+typedef struct EventHistory
+{
+	char	   *origin;			/* 32 hex digits */
+	bool		purged;			/* purge_cancel_events() deleted events */
+	uint64		purged_txid;	/* the largest transaction id among them */
+	int64		purged_id;		/* the largest event id among them */
+} EventHistory;
 
 /*
  * The candidates of one batch (A, B]: txid in [A.xmin, B.xmax), which
@@ -419,27 +435,73 @@ parse_cursor(const char *cursor)
 }
 
 /*
- * current_origin
- *		This database's event history id as 32 hex digits.  Must run
- *		inside SPI; palloc'd in the current context.
+ * current_history
+ *		This database's event history: origin as 32 hex digits, and since
+ *		1.2 what purge_cancel_events() deleted.  Must run inside SPI;
+ *		palloc'd in the current context.
  */
-static char *
-current_origin(void)
+static EventHistory
+current_history(void)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_1_2 = NULL;
+	EventHistory h = {0};
+	Oid			relid;
 	pg_uuid_t  *uuid;
 	bool		isnull;
-	char	   *hex = palloc(33);
+	bool		with_purge;
+	uint64		n;
 	int			i;
 
-	if (tc_execute_kept(&plan, origin_sql, 0, NULL, NULL, NULL,
-						SPI_OK_SELECT) != 1)
+	/* A database still on 1.1 has no purged_txid column. */
+	relid = get_relname_relid("event_cursor_origin",
+							  get_namespace_oid("task_cancel", false));
+	with_purge = OidIsValid(relid) &&
+		get_attnum(relid, "purged_txid") != InvalidAttrNumber;
+	if (with_purge)
+		n = tc_execute_kept(&plan_1_2, origin_1_2_sql, 0, NULL, NULL, NULL,
+							SPI_OK_SELECT);
+	else
+		n = tc_execute_kept(&plan, origin_sql, 0, NULL, NULL, NULL,
+							SPI_OK_SELECT);
+	if (n != 1)
 		elog(ERROR, "task_cancel.event_cursor_origin must hold one row");
 	uuid = DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
+	h.origin = palloc(33);
 	for (i = 0; i < UUID_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", uuid->data[i]);
-	return hex;
+		snprintf(h.origin + 2 * i, 3, "%02x", uuid->data[i]);
+	if (with_purge)
+	{
+		Datum		txid = SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 2, &isnull);
+
+		if (!isnull)
+		{
+			h.purged = true;
+			h.purged_txid = U64FromFullTransactionId(DatumGetFullTransactionId(txid));
+			h.purged_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc,
+													  3, &isnull));
+		}
+	}
+	return h;
+}
+
+/*
+ * read_all_purged
+ *		Whether cursor c has certainly read every event that
+ *		purge_cancel_events() deleted (see purge_cancel_events.c): all of
+ *		them in batches it finished, or in its current batch up to its id.
+ */
+static bool
+read_all_purged(const EventCursor *c, const EventHistory *h)
+{
+	if (!h->purged)
+		return true;
+	if (h->purged_txid < c->lower.xmin)
+		return true;
+	return h->purged_txid < c->upper.xmin && h->purged_id <= c->after_id;
 }
 
 /*
@@ -487,7 +549,8 @@ on_this_history(TimeLineID tli, XLogRecPtr flushed)
 /*
  * read_batch
  *		Put the events of batch (lower, upper] with id > after_id into the
- *		result, in id order, each with next_cursor "<prefix><id>".
+ *		result, in id order, each with next_cursor "<prefix><id>"; at most
+ *		*remaining of them (-1: no limit), which counts down.
  *
  * Must run inside SPI, in a read-only call on the statement's snapshot.
  * Streams the candidates through a portal, TC_FETCH_ROWS at a time.
@@ -495,19 +558,22 @@ on_this_history(TimeLineID tli, XLogRecPtr flushed)
 static void
 read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 		   const CursorSnapshot *lower, const CursorSnapshot *upper,
-		   int64 after_id, const char *prefix)
+		   int64 after_id, const char *prefix, int64 *remaining)
 {
 	Datum		params[3];
 	Portal		portal;
 	StringInfoData next;
+	bool		full = false;
 
+	if (*remaining == 0)
+		return;
 	params[0] = FullTransactionIdGetDatum(FullTransactionIdFromU64(lower->xmin));
 	params[1] = FullTransactionIdGetDatum(FullTransactionIdFromU64(upper->xmax));
 	params[2] = Int64GetDatum(after_id);
 	portal = SPI_cursor_open(NULL, plan, params, NULL, true);
 	initStringInfo(&next);
 
-	for (;;)
+	while (!full)
 	{
 		uint64		row;
 
@@ -515,7 +581,7 @@ read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 		SPI_cursor_fetch(portal, true, TC_FETCH_ROWS);
 		if (SPI_processed == 0)
 			break;
-		for (row = 0; row < SPI_processed; row++)
+		for (row = 0; row < SPI_processed && !full; row++)
 		{
 			HeapTuple	tuple = SPI_tuptable->vals[row];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
@@ -541,6 +607,8 @@ read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out,
 								 outnulls);
 			pfree(DatumGetPointer(out[i]));
+			if (*remaining > 0 && --(*remaining) == 0)
+				full = true;
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -569,15 +637,18 @@ batch_prefix(const char *origin, TimeLineID timeline, XLogRecPtr flushed,
 }
 
 /*
- * cancel_events_since(cursor text)
+ * cancel_events_since(cursor text [, max_events integer])
  *		RETURNS TABLE (id, at, customer, canceled_by_journey_id,
  *					   canceled_by_journey_name, canceled_by_agent, mode,
  *					   arg, task_ids, next_cursor)
  *
- * The events committed since cursor (NULL: since the beginning), the rest
- * of the cursor's batch first, each batch in id order.  Locks nothing.
- * Raises 22P02 for a malformed cursor, 22023 for one of another database
- * or one newer than the statement's snapshot, 0A000 on a standby.
+ * The events committed since cursor (NULL: since the oldest kept), the
+ * rest of the cursor's batch first, each batch in id order; with
+ * max_events (1.2) at most that many, the last row's next_cursor resuming
+ * after it.  Locks nothing.  Raises 22P02 for a malformed cursor, 22023
+ * for one of another database or history, one newer than the statement's
+ * snapshot, or one that may not have read purged events, 22004/22023 for
+ * max_events NULL or below 1, 0A000 on a standby.
  */
 Datum
 tc_cancel_events_since(PG_FUNCTION_ARGS)
@@ -589,10 +660,12 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 		text_to_cstring(PG_GETARG_TEXT_PP(0));
 	EventCursor c;
 	CursorSnapshot now;
+	EventHistory history;
 	char	   *origin;
 	TimeLineID	timeline;
 	XLogRecPtr	flushed;
 	int64		before;
+	int64		remaining = -1;
 
 	if (RecoveryInProgress())
 		ereport(ERROR,
@@ -600,6 +673,22 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 				 errmsg("cancel_events_since() cannot run on a standby"),
 				 errdetail("Snapshots taken during recovery do not list running transactions."),
 				 errhint("Read cancel events on the primary.")));
+
+	/* the two-argument form (1.2): at most max_events rows */
+	if (PG_NARGS() > 1)
+	{
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("max_events must not be null"),
+					 errhint("Use cancel_events_since(cursor) to read every event.")));
+		if (PG_GETARG_INT32(1) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_events must be at least 1"),
+					 errdetail("max_events was %d.", PG_GETARG_INT32(1))));
+		remaining = PG_GETARG_INT32(1);
+	}
 
 	if (cursor != NULL)
 		c = parse_cursor(cursor);
@@ -612,7 +701,8 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
-	origin = current_origin();
+	history = current_history();
+	origin = history.origin;
 	now = statement_snapshot(GetActiveSnapshot());
 	if (cursor != NULL)
 	{
@@ -629,6 +719,12 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 					 errdetail("The cursor counts on WAL up to %X/%X of timeline %u, which this server's history does not include (a standby promoted before it received that WAL, or a recovery to an earlier point in time).",
 							   LSN_FORMAT_ARGS(c.flushed), c.timeline),
 					 errhint("Pass NULL to read from the first event, and skip the events already handled by their id.")));
+		if (!read_all_purged(&c, &history))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cancel event cursor points before purged events"),
+					 errdetail("purge_cancel_events() deleted events that this cursor may not have read yet."),
+					 errhint("Pass NULL to read from the oldest event kept, and skip the events already handled by their id.")));
 		if (!contains(&now, &c.upper))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -651,9 +747,11 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	before = tuplestore_tuple_count(rsinfo->setResult);
 	if (cursor != NULL)
 		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
-				   batch_prefix(origin, timeline, flushed, &c.lower, &c.upper));
+				   batch_prefix(origin, timeline, flushed, &c.lower, &c.upper),
+				   &remaining);
 	read_batch(rsinfo, plan, &c.upper, &now, PG_INT64_MIN,
-			   batch_prefix(origin, timeline, flushed, &c.upper, &now));
+			   batch_prefix(origin, timeline, flushed, &c.upper, &now),
+			   &remaining);
 	if (tuplestore_tuple_count(rsinfo->setResult) > before)
 		XLogFlush(flushed);
 	SPI_finish();
@@ -676,7 +774,7 @@ event_column(Relation rel, HeapTuple row, const char *name,
 /*
  * check_event
  *		Raise 23514 unless the event row has a non-empty customer, one of
- *		the five modes and at least one task id: the table's CHECK
+ *		the six modes and at least one task id: the table's CHECK
  *		constraints, checked here because a CHECK costs every writing
  *		statement far more (see the 1.1 script).  NOT NULL is the table's.
  */
@@ -684,7 +782,7 @@ static void
 check_event(Relation rel, HeapTuple row)
 {
 	static const char *const modes[] = {"all", "task_type", "campaign",
-	"task", "block"};
+	"task", "block", "timeout"};
 	AttrNumber	attnum;
 	bool		isnull;
 	Datum		value;
@@ -709,7 +807,7 @@ check_event(Relation rel, HeapTuple row)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("invalid cancel event mode \"%s\"", mode),
-					 errhint("Modes are \"all\", \"task_type\", \"campaign\", \"task\" and \"block\"."),
+					 errhint("Modes are \"all\", \"task_type\", \"campaign\", \"task\", \"block\" and \"timeout\"."),
 					 errtablecol(rel, attnum)));
 	}
 

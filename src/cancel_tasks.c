@@ -611,7 +611,7 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 		{
 			CancelAudit audit = audit_of(&req);
 
-			tc_cancel_many(row_customers, ids, n, &audit);
+			tc_cancel_many(row_customers, ids, (Datum) 0, n, &audit);
 		}
 		else
 			cancel_locked(&update_plan, update_many_sql, TEXTARRAYOID,

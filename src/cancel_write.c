@@ -66,7 +66,8 @@ static const char *const update_one_sql =
  * Many customers: one INSERT makes the event of every customer (the locked
  * rows arrive sorted by customer, then id, so each task_ids array is
  * ascending), and one UPDATE cancels every locked (customer, id) pair,
- * each with its customer's event id.
+ * each with its customer's event id -- and its own reason where $8 gives
+ * one (ROWS FROM pads a NULL or shorter array with NULLs).
  */
 static const char *const insert_events_sql =
 "INSERT INTO task_cancel.cancel_events"
@@ -87,12 +88,13 @@ static const char *const update_many_sql =
 "       canceled_by_journey_id = $4,"
 "       canceled_by_journey_name = $5,"
 "       canceled_by_agent = $6,"
-"       cancel_reason = $7,"
+"       cancel_reason = COALESCE(locked.reason, $7),"
 "       cancel_event_id = locked.event_id"
 "  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
 "                  pg_catalog.unnest($2::pg_catalog.int8[]),"
-"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
-"       AS locked(customer, id, event_id)"
+"                  pg_catalog.unnest($3::pg_catalog.int8[]),"
+"                  pg_catalog.unnest($8::pg_catalog.text[]))"
+"       AS locked(customer, id, event_id, reason)"
 " WHERE t.customer = locked.customer"
 "   AND t.id = locked.id"
 "   AND t.status IN ('pending', 'reserved')";
@@ -268,21 +270,24 @@ event_ids_per_row(Datum customers, uint64 n)
  *		Cancel n locked tasks of many customers, given as two parallel
  *		arrays (customers text[], ids int8[], sorted by customer, then id);
  *		record one event per customer and queue their notifications.
+ *		reasons, when not (Datum) 0, is a third parallel text[] giving each
+ *		task its own cancel_reason instead of audit->reason.
  *
  * Must run inside SPI.  As tc_cancel_one(), n changed rows or an internal
  * error.
  */
 void
-tc_cancel_many(Datum customers, Datum ids, uint64 n, const CancelAudit *audit)
+tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
+			   const CancelAudit *audit)
 {
 	static SPIPlanPtr insert_plan = NULL;
 	static SPIPlanPtr update_plan = NULL;
 	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Oid			update_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
-	INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			update_types[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Datum		event_ids;
 	uint64		changed;
 
@@ -299,8 +304,10 @@ tc_cancel_many(Datum customers, Datum ids, uint64 n, const CancelAudit *audit)
 	who_params(audit, &values[3], &nulls[3]);
 	values[6] = audit->reason;
 	nulls[6] = ' ';
+	values[7] = reasons;
+	nulls[7] = reasons != (Datum) 0 ? ' ' : 'n';
 
-	changed = tc_execute_kept(&update_plan, update_many_sql, 7, update_types,
+	changed = tc_execute_kept(&update_plan, update_many_sql, 8, update_types,
 							  values, nulls, SPI_OK_UPDATE);
 	if (changed != n)
 		elog(ERROR, "locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,

@@ -77,6 +77,7 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -101,6 +102,8 @@ typedef struct TaskTypeEntry
 	char	   *name;
 	char	   *label;
 	bool		cancelable;
+	bool		has_timeout;	/* queue_timeout is set (1.2) */
+	Interval	timeout;
 } TaskTypeEntry;
 
 /* The task_types table, and its cancelable type names as a text[]. */
@@ -147,6 +150,11 @@ static const char *const campaign_sql =
 
 static const char *const task_types_sql =
 "SELECT name, label, cancelable FROM task_cancel.task_types ORDER BY name";
+
+/* The same since 1.2, which added queue_timeout. */
+static const char *const task_types_1_2_sql =
+"SELECT name, label, cancelable, queue_timeout"
+"  FROM task_cancel.task_types ORDER BY name";
 
 /*
  * reset_cache
@@ -378,14 +386,22 @@ static TaskTypes *
 read_task_types(void)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_1_2 = NULL;
 	TaskTypes  *tt = palloc(sizeof(TaskTypes));
 	Datum	   *names;
 	int			ncancelable = 0;
+	bool		with_timeout;
 	uint64		n;
 	uint64		i;
 
-	n = tc_execute_kept(&plan, task_types_sql, 0, NULL, NULL, NULL,
-						SPI_OK_SELECT);
+	/* A database still on 1.0 or 1.1 has no queue_timeout column. */
+	with_timeout = get_attnum(cached_relids[1], "queue_timeout") != InvalidAttrNumber;
+	if (with_timeout)
+		n = tc_execute_kept(&plan_1_2, task_types_1_2_sql, 0, NULL, NULL, NULL,
+							SPI_OK_SELECT);
+	else
+		n = tc_execute_kept(&plan, task_types_sql, 0, NULL, NULL, NULL,
+							SPI_OK_SELECT);
 	tt->n = (int) n;
 	tt->entries = palloc(sizeof(TaskTypeEntry) * Max(n, 1));
 	names = palloc(sizeof(Datum) * Max(n, 1));
@@ -399,6 +415,17 @@ read_task_types(void)
 		e->name = TextDatumGetCString(SPI_getbinval(tuple, tupdesc, 1, &isnull));
 		e->label = TextDatumGetCString(SPI_getbinval(tuple, tupdesc, 2, &isnull));
 		e->cancelable = DatumGetBool(SPI_getbinval(tuple, tupdesc, 3, &isnull));
+		e->has_timeout = false;
+		if (with_timeout)
+		{
+			Datum		timeout = SPI_getbinval(tuple, tupdesc, 4, &isnull);
+
+			if (!isnull)
+			{
+				e->has_timeout = true;
+				e->timeout = *DatumGetIntervalP(timeout);
+			}
+		}
 		if (e->cancelable)
 			names[ncancelable++] = CStringGetTextDatum(e->name);
 	}
@@ -423,6 +450,8 @@ copy_task_types(const TaskTypes *tt)
 		copy->entries[i].name = pstrdup(tt->entries[i].name);
 		copy->entries[i].label = pstrdup(tt->entries[i].label);
 		copy->entries[i].cancelable = tt->entries[i].cancelable;
+		copy->entries[i].has_timeout = tt->entries[i].has_timeout;
+		copy->entries[i].timeout = tt->entries[i].timeout;
 	}
 	copy->cancelable = DatumGetArrayTypePCopy(PointerGetDatum(tt->cancelable));
 	return copy;
@@ -478,6 +507,31 @@ tc_task_type(const char *name, char **label, bool *cancelable)
 		{
 			*label = pstrdup(tt->entries[i].label);
 			*cancelable = tt->entries[i].cancelable;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * tc_task_type_timeout
+ *		The queue_timeout of the task type called name into *timeout; false
+ *		if the type has none, does not exist, or the database predates 1.2.
+ *		Must run inside SPI, after tc_lookup_accept_changes().
+ */
+bool
+tc_task_type_timeout(const char *name, Interval *timeout)
+{
+	const TaskTypes *tt = current_task_types();
+	int			i;
+
+	for (i = 0; i < tt->n; i++)
+	{
+		if (strcmp(tt->entries[i].name, name) == 0)
+		{
+			if (!tt->entries[i].has_timeout)
+				return false;
+			*timeout = tt->entries[i].timeout;
 			return true;
 		}
 	}

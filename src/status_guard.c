@@ -16,6 +16,10 @@
  *	  transaction's now(); likewise completed_at for "completed", so a
  *	  hand-written UPDATE produces the same row as the router functions.
  *
+ *	- A task that stops waiting ("pending" or "reserved" to anything else)
+ *	  loses its deadline, expires_at (1.2): the sweep of timed-out tasks
+ *	  reads an index of expires_at, which thus holds only waiting tasks,
+ *	  however long the history.
  *	- Since 1.2 the row that will be written must also keep the rules of a
  *	  valid task row (task_row_check.c), and a customer it changes to must
  *	  fit TC_MAX_CUSTOMER_BYTES.
@@ -113,6 +117,7 @@ typedef struct GuardColumns
 	AttrNumber	completed_at;
 	AttrNumber	audit[TC_NUM_AUDIT_COLUMNS];	/* 0: not in this version */
 	AttrNumber	customer;
+	AttrNumber	expires_at;		/* 0: before 1.2 */
 	TaskRowColumns row;			/* what the row rules read */
 } GuardColumns;
 
@@ -133,6 +138,7 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 		cols->audit[i] = tc_column_number(rel, audit_column_names[i],
 									   i >= AUDIT_FIRST_1_1);
 	cols->customer = tc_column_number(rel, "customer", false);
+	cols->expires_at = tc_column_number(rel, "expires_at", true);
 	tc_task_row_columns(rel, &cols->row);
 
 	fcinfo->flinfo->fn_extra = cols;
@@ -303,6 +309,27 @@ fill_timestamp_if_null(Relation rel, HeapTuple newtuple, AttrNumber attnum)
 }
 
 /*
+ * clear_deadline
+ *		Return newtuple with column attnum (expires_at) NULL, copying it
+ *		only if it was set.
+ */
+static HeapTuple
+clear_deadline(Relation rel, HeapTuple newtuple, AttrNumber attnum)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		isnull;
+	int			col = attnum;
+	Datum		value = (Datum) 0;
+	bool		null = true;
+
+	(void) heap_getattr(newtuple, attnum, tupdesc, &isnull);
+	if (isnull)
+		return newtuple;
+	return heap_modify_tuple_by_cols(newtuple, tupdesc, 1, &col, &value,
+									 &null);
+}
+
+/*
  * customer_changed
  *		Whether the UPDATE gives the task another customer.
  */
@@ -387,6 +414,10 @@ tc_status_guard(PG_FUNCTION_ARGS)
 			newtuple = fill_timestamp_if_null(rel, newtuple,
 											  cols->completed_at);
 	}
+
+	if (cols->expires_at != InvalidAttrNumber &&
+		to != TS_PENDING && to != TS_RESERVED)
+		newtuple = clear_deadline(rel, newtuple, cols->expires_at);
 
 	tc_check_task_row(rel, &cols->row, newtuple,
 					  customer_changed(rel, cols, oldtuple, newtuple));

@@ -15,6 +15,7 @@
 #include "access/htup.h"
 #include "fmgr.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 
 #include "compat.h"
 
@@ -58,6 +59,7 @@ extern void tc_lookup_accept_changes(void);
 extern char *tc_journey_name(int64 id);
 extern char *tc_campaign_name(int64 id);
 extern bool tc_task_type(const char *name, char **label, bool *cancelable);
+extern bool tc_task_type_timeout(const char *name, Interval *timeout);
 extern Datum tc_cancelable_types(void);
 
 /*
@@ -67,7 +69,8 @@ extern Datum tc_cancelable_types(void);
  */
 typedef struct CancelAudit
 {
-	const char *mode;			/* all, task_type, campaign, task or block */
+	const char *mode;			/* all, task_type, campaign, task, block or
+								 * timeout */
 	Datum		arg;			/* the mode's argument */
 	bool		has_journey;
 	int64		journey_id;
@@ -83,8 +86,8 @@ extern void tc_notify_at_commit(const char *customer);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,
 						   const CancelAudit *audit);
-extern void tc_cancel_many(Datum customers, Datum ids, uint64 n,
-						   const CancelAudit *audit);
+extern void tc_cancel_many(Datum customers, Datum ids, Datum reasons,
+						   uint64 n, const CancelAudit *audit);
 extern int64 tc_insert_event(Datum customer, Datum ids,
 							 const CancelAudit *audit);
 

@@ -120,10 +120,15 @@ def writer(worker, errors, committed, lock):
         conn.close()
 
 
-def consumer(name, resume_mid_batch, stop, received, errors):
+def consumer(name, resume_mid_batch, stop, received, errors, max_events=None,
+             refusals=None):
     """Loop on cancel_events_since, woken by notifications.  With
     resume_mid_batch, handle only a random prefix of each batch and resume
-    from the last handled row's next_cursor."""
+    from the last handled row's next_cursor.  With max_events, read at most
+    that many per call (the two-argument form).  With refusals (a list),
+    a cursor refused because events were purged (22023) is counted there
+    and the consumer starts again from NULL, as the README says; without,
+    a refusal is an error."""
     rnd = random.Random(name)
     conn = connect(autocommit=True)
     cursor = None
@@ -133,9 +138,21 @@ def consumer(name, resume_mid_batch, stop, received, errors):
             cur.execute("LISTEN " + CHANNEL)
         while idle_after_stop < 3:
             wait_notifies(conn, 0.05)
-            with conn.cursor() as cur:
-                cur.execute("SELECT id, next_cursor FROM task_cancel.cancel_events_since(%s)", (cursor,))
-                rows = cur.fetchall()
+            try:
+                with conn.cursor() as cur:
+                    if max_events is None:
+                        cur.execute("SELECT id, next_cursor FROM task_cancel.cancel_events_since(%s)",
+                                    (cursor,))
+                    else:
+                        cur.execute("SELECT id, next_cursor FROM task_cancel.cancel_events_since(%s, %s)",
+                                    (cursor, max_events))
+                    rows = cur.fetchall()
+            except psycopg2.Error as e:
+                if refusals is None or e.pgcode != "22023" or "purged" not in str(e):
+                    raise
+                refusals.append(cursor)
+                cursor = None
+                continue
             if resume_mid_batch and len(rows) > 1:
                 rows = rows[:rnd.randint(1, len(rows))]
             for event_id, next_cursor in rows:
@@ -177,8 +194,10 @@ def exactly_once_part():
     lock = threading.Lock()
     stop = threading.Event()
     got_all, got_mid, got_naive = [], [], []
+    got_bounded = []
     consumers = [threading.Thread(target=consumer, args=("all-rows", False, stop, got_all, errors)),
                  threading.Thread(target=consumer, args=("mid-batch", True, stop, got_mid, errors)),
+                 threading.Thread(target=consumer, args=("bounded", True, stop, got_bounded, errors, 3)),
                  threading.Thread(target=naive_consumer, args=(stop, got_naive, errors))]
     writers = [threading.Thread(target=writer, args=(w, errors, committed, lock)) for w in range(WRITERS)]
     for t in consumers + writers:
@@ -208,13 +227,73 @@ def exactly_once_part():
           % inversions)
     print("# for comparison, a consumer following ids alone missed %d of the %d events"
           % (len(set(table) - set(got_naive)), len(table)))
-    for name, got in (("every row", got_all), ("resuming mid-batch", got_mid)):
+    for name, got in (("every row", got_all), ("resuming mid-batch", got_mid),
+                      ("at most 3 a call, resuming mid-batch", got_bounded)):
         dups = len(got) - len(set(got))
         missed = len(set(table) - set(got))
         extra = len(set(got) - set(table))
         check(dups == 0 and missed == 0 and extra == 0,
               "consumer taking %s received each of %d events exactly once "
               "(%d duplicates, %d missed, %d unknown)" % (name, len(table), dups, missed, extra))
+
+
+def purge_part():
+    """Writers cancel, a purger deletes events older than a moment, over
+    and over, and two consumers read on.  A consumer either receives each
+    event or is refused (22023) and starts again from NULL: an event it
+    never received was purged, and one that was never refused received
+    every event ever written.  Nothing is skipped silently."""
+    errors, committed = [], []
+    lock = threading.Lock()
+    stop = threading.Event()
+    purges = []
+
+    def purger():
+        conn = connect(autocommit=True)
+        try:
+            while not stop.is_set():
+                with conn.cursor() as cur:
+                    cur.execute("SELECT task_cancel.purge_cancel_events(interval '0.2 seconds')")
+                    purges.append(cur.fetchone()[0])
+                time.sleep(0.05)
+        except Exception as e:  # noqa: BLE001
+            errors.append("purger: %r" % e)
+        finally:
+            conn.close()
+
+    got = {"every row": [], "at most 2 a call": []}
+    refused = {"every row": [], "at most 2 a call": []}
+    consumers = [threading.Thread(target=consumer, args=("p-all", False, stop, got["every row"], errors,
+                                                          None, refused["every row"])),
+                 threading.Thread(target=consumer, args=("p-bounded", True, stop, got["at most 2 a call"],
+                                                          errors, 2, refused["at most 2 a call"]))]
+    writers = [threading.Thread(target=writer, args=(w, errors, committed, lock)) for w in range(WRITERS)]
+    purging = threading.Thread(target=purger)
+    for t in consumers + writers + [purging]:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in consumers + [purging]:
+        t.join()
+
+    conn = connect(autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM task_cancel.cancel_events")
+        kept = set(r[0] for r in cur.fetchall())
+    conn.close()
+    written = set(committed)
+    check(not errors, "purging while writers and consumers run: no errors (%s)" % "; ".join(errors[:3]))
+    check(sum(purges) > 0, "the purger deleted events as they aged (%d in %d purges, %d kept)"
+          % (sum(purges), len(purges), len(kept)))
+    for name in got:
+        received = set(got[name])
+        missed = written - received
+        purged_missed = missed - kept
+        ok = (missed == purged_missed) and (refused[name] or not missed)
+        check(ok, "consumer taking %s: each of the %d events received, or purged unread and the "
+              "cursor refused (%d missed, all purged: %s; refused %d times)"
+              % (name, len(written), len(missed), missed == purged_missed, len(refused[name])))
 
 
 def main():
@@ -227,6 +306,7 @@ def main():
     conn.close()
     listen_part()
     exactly_once_part()
+    purge_part()
     admin("DROP DATABASE " + DB)
     return 0 if all_passed() else 1
 

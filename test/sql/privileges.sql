@@ -2,9 +2,10 @@
 -- the README's GRANTs give it: the journey engine cancels through
 -- cancel_tasks and blocks through block_customer but cannot touch tasks or
 -- the block list directly, the router moves tasks through its functions,
--- cancels for agents and reads cancel events, the webhook sender only
--- reads events, support staff read past_tasks and the block list, preview,
--- and change nothing.
+-- cancels for agents, sets deadlines and reads cancel events, the webhook
+-- sender only reads events, support staff read past_tasks and the block
+-- list, preview, and change nothing; the maintenance role (the pg_cron
+-- job's owner) sweeps timed-out tasks and purges old events, nothing else.
 CREATE EXTENSION task_cancel;
 
 -- PUBLIC can execute no function (the trigger function included), read no
@@ -32,11 +33,13 @@ CREATE ROLE regress_journey_engine;
 CREATE ROLE regress_router;
 CREATE ROLE regress_support;
 CREATE ROLE regress_webhooks;
+CREATE ROLE regress_maintenance;
 CREATE ROLE regress_nobody;
 
 -- The README's GRANTs.
 GRANT USAGE ON SCHEMA task_cancel
-    TO regress_journey_engine, regress_router, regress_support, regress_webhooks;
+    TO regress_journey_engine, regress_router, regress_support, regress_webhooks,
+       regress_maintenance;
 GRANT EXECUTE ON FUNCTION
     task_cancel.cancel_tasks(text, text, text, bigint),
     task_cancel.cancel_tasks(text[], text, text, bigint),
@@ -55,9 +58,18 @@ GRANT EXECUTE ON FUNCTION
     task_cancel.wrap_task(bigint),
     task_cancel.complete_task(bigint),
     task_cancel.cancel_task(bigint, text, text, boolean),
-    task_cancel.cancel_events_since(text)
+    task_cancel.set_task_deadline(bigint, timestamptz),
+    task_cancel.cancel_events_since(text),
+    task_cancel.cancel_events_since(text, integer)
     TO regress_router;
-GRANT EXECUTE ON FUNCTION task_cancel.cancel_events_since(text) TO regress_webhooks;
+GRANT EXECUTE ON FUNCTION
+    task_cancel.cancel_events_since(text),
+    task_cancel.cancel_events_since(text, integer)
+    TO regress_webhooks;
+GRANT EXECUTE ON FUNCTION
+    task_cancel.cancel_expired_tasks(integer),
+    task_cancel.purge_cancel_events(interval)
+    TO regress_maintenance;
 GRANT EXECUTE ON FUNCTION task_cancel.preview_cancel(text, text, text) TO regress_support;
 GRANT SELECT ON task_cancel.past_tasks, task_cancel.blocked_customers TO regress_support;
 
@@ -110,12 +122,34 @@ UPDATE task_cancel.cancel_events SET arg = 'x';
 \echo :LAST_ERROR_SQLSTATE
 SELECT task_cancel.block_customer('+15550001', 'x');
 \echo :LAST_ERROR_SQLSTATE
+-- It moves deadlines, and cannot sweep or purge.
+SELECT task_cancel.create_task('+15550004', 'voicemail') AS t_due \gset
+SELECT task_cancel.set_task_deadline(:t_due, now() - interval '1 minute') AS deadline_set;
+SELECT task_cancel.cancel_expired_tasks();
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_cancel.purge_cancel_events(interval '30 days');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- The maintenance role sweeps and purges, and can do nothing else.
+SET ROLE regress_maintenance;
+SELECT task_cancel.cancel_expired_tasks() AS swept;
+SELECT task_cancel.purge_cancel_events(interval '30 days') AS purged;
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.cancel_events_since(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.tasks;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
 -- The webhook sender reads events, and nothing else.
 SET ROLE regress_webhooks;
 SELECT count(*) FROM task_cancel.cancel_events_since(NULL);
+SELECT count(*) FROM task_cancel.cancel_events_since(NULL, 1);
 SELECT count(*) FROM task_cancel.cancel_events;
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_cancel.purge_cancel_events(interval '30 days');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_task(1, 'agent_ann');
 \echo :LAST_ERROR_SQLSTATE
@@ -147,4 +181,5 @@ RESET ROLE;
 SELECT id, task_type, status, agent FROM task_cancel.tasks ORDER BY id;
 
 DROP EXTENSION task_cancel;
-DROP ROLE regress_journey_engine, regress_router, regress_support, regress_webhooks, regress_nobody;
+DROP ROLE regress_journey_engine, regress_router, regress_support, regress_webhooks,
+          regress_maintenance, regress_nobody;

@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ *
+ * purge_cancel_events.c
+ *	  task_cancel.purge_cancel_events(older_than): retention of cancel
+ *	  events (version 1.2), without ever letting a consumer skip one
+ *	  silently.
+ *
+ * Deleting events is the operator's call (pg_cron, daily).  A consumer
+ * that had not read a purged event must not be advanced past it as if it
+ * had: cancel_events_since() refuses its cursor with 22023 instead, and
+ * the consumer starts again from NULL (the oldest event kept) and skips
+ * what it handled by id.  For that the purge records, beside the origin
+ * in event_cursor_origin, the largest transaction id and the largest
+ * event id among the events it deleted (purged_txid, purged_id; they only
+ * grow).  A cursor has certainly read every purged event if all of them
+ * lie in batches it has finished (purged_txid below its lower snapshot's
+ * xmin), or in its current batch up to its id (purged_txid below its upper
+ * snapshot's xmin and purged_id at most its id); cancel_events_since.c
+ * refuses any other.  The test is conservative: a consumer whose cursor
+ * lags behind a purge may be refused although it had read everything, but
+ * one that had not is always refused.
+ *
+ * The delete and the record of it commit together, and readers see both
+ * or neither (one statement snapshot).
+ *
+ * IDENTIFICATION
+ *	  src/purge_cancel_events.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "task_cancel.h"
+
+PG_FUNCTION_INFO_V1(tc_purge_cancel_events);
+
+/*
+ * One statement: delete, count, and find the largest txid (xid8 has no
+ * max() aggregate on every version we support, so ORDER BY) and id.
+ */
+static const char *const purge_sql =
+"WITH purged AS ("
+"    DELETE FROM task_cancel.cancel_events AS e"
+"     WHERE e.at < pg_catalog.now() - $1"
+"    RETURNING e.txid, e.id)"
+" SELECT pg_catalog.count(*),"
+"        (SELECT p.txid FROM purged AS p ORDER BY p.txid DESC LIMIT 1),"
+"        (SELECT pg_catalog.max(p.id) FROM purged AS p)"
+"   FROM purged";
+
+static const char *const record_sql =
+"UPDATE task_cancel.event_cursor_origin"
+"   SET purged_txid = GREATEST(purged_txid, $1),"
+"       purged_id = GREATEST(purged_id, $2)";
+
+/*
+ * purge_cancel_events(older_than interval) RETURNS bigint
+ *
+ * Deletes the events whose "at" lies more than older_than before now()
+ * and returns how many; records what cursors need to know (file header).
+ * older_than NULL: 22004; negative: 22023.  Locks the deleted rows and
+ * the one row of event_cursor_origin until the transaction ends.
+ */
+Datum
+tc_purge_cancel_events(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr purge_plan = NULL;
+	static SPIPlanPtr record_plan = NULL;
+	Oid			purge_type = INTERVALOID;
+	Oid			record_types[2] = {XID8OID, INT8OID};
+	Datum		older_than;
+	Interval	zero = {0};
+	Datum		values[2];
+	bool		isnull;
+	int64		purged;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("older_than must not be null"),
+				 errhint("Pass how old an event must be to be purged, such as interval '30 days'.")));
+	older_than = PG_GETARG_DATUM(0);
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, older_than,
+										 IntervalPGetDatum(&zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must not be negative"),
+				 errdetail("A negative interval would purge events from the future.")));
+
+	SPI_connect();
+	if (tc_execute_kept(&purge_plan, purge_sql, 1, &purge_type, &older_than,
+						NULL, SPI_OK_SELECT) != 1)
+		elog(ERROR, "purge of cancel events returned " UINT64_FORMAT " rows",
+			 SPI_processed);
+	purged = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	if (purged > 0)
+	{
+		values[0] = SPI_getbinval(SPI_tuptable->vals[0],
+								  SPI_tuptable->tupdesc, 2, &isnull);
+		values[1] = SPI_getbinval(SPI_tuptable->vals[0],
+								  SPI_tuptable->tupdesc, 3, &isnull);
+		tc_execute_kept(&record_plan, record_sql, 2, record_types, values,
+						NULL, SPI_OK_UPDATE);
+	}
+	SPI_finish();
+
+	PG_RETURN_INT64(purged);
+}
