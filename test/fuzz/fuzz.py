@@ -38,6 +38,8 @@ ALLOWED = {
     "22021": "invalid byte sequence for UTF8",
     "42883": "no function matches the argument types",
     "54000": "program limit exceeded (a 1 MB key does not fit a btree index)",
+    "22008": "datetime field overflow (an interval of a million years past now())",
+    "22007": "invalid datetime format",
 }
 
 HUGE = "x" * (1 << 20)
@@ -52,6 +54,10 @@ ARRAYS = [None, [], [None], ["+15550001", None], [""], ["+15550001"],
           ["+15550001", "+15550001", "+15550002"], ["'; DROP TABLE x; --"],
           ["+15550001"] * 100000, ["f%d" % i for i in range(100000)], [HUGE]]
 BOOLS = [None, True, False]
+# small integers (max_events, max_tasks), timestamps and intervals
+NUMBERS = [None, -2147483648, -1, 0, 1, 2, 100, 2147483647]
+WHENS = [None, "-infinity", "infinity", "1970-01-01", "2100-01-01 00:00+00", "now", "epoch"]
+SPANS = [None, "-1 day", "-infinity", "0", "1 second", "30 days", "infinity", "1000000 years"]
 # cursors of cancel_events_since: none of these was returned by it (the
 # origin is made up), so each must be refused with class 22 -- or NULL.
 ORIGIN = "0123456789abcdef0123456789abcdef"
@@ -84,6 +90,10 @@ FUNCTIONS = [
     ("block_customer", "SELECT task_cancel.block_customer(%s, %s, %s)", "tti"),
     ("unblock_customer", "SELECT task_cancel.unblock_customer(%s)", "t"),
     ("cancel_events_since", "SELECT * FROM task_cancel.cancel_events_since(%s)", "c"),
+    ("cancel_events_since(n)", "SELECT * FROM task_cancel.cancel_events_since(%s, %s::int)", "cn"),
+    ("set_task_deadline", "SELECT task_cancel.set_task_deadline(%s, %s::timestamptz)", "iw"),
+    ("cancel_expired_tasks", "SELECT task_cancel.cancel_expired_tasks(%s::int)", "n"),
+    ("purge_cancel_events", "SELECT task_cancel.purge_cancel_events(%s::interval)", "v"),
 ]
 
 results = []
@@ -95,7 +105,8 @@ def check(ok, what):
 
 
 def value(kind, rnd):
-    pool = {"t": TEXTS, "i": INTS, "a": ARRAYS, "b": BOOLS, "c": CURSORS}[kind]
+    pool = {"t": TEXTS, "i": INTS, "a": ARRAYS, "b": BOOLS, "c": CURSORS,
+            "n": NUMBERS, "w": WHENS, "v": SPANS}[kind]
     # the heavy values (1 MB, 100k elements) one time in twenty
     v = rnd.choice(pool)
     while (v is HUGE or (isinstance(v, list) and len(v) >= 1000)) and rnd.random() > 0.05:
@@ -148,7 +159,8 @@ def main():
     # NULL in every position of every function
     for name, sql, kinds in FUNCTIONS:
         for pos in range(len(kinds)):
-            args = [{"t": "+15550001", "i": 1, "a": ["+15550001"], "b": False, "c": None}[k]
+            args = [{"t": "+15550001", "i": 1, "a": ["+15550001"], "b": False, "c": None,
+                     "n": 1, "w": None, "v": "30 days"}[k]
                     for k in kinds]
             if name.startswith("cancel_tasks"):
                 args[1], args[2] = "all", None
