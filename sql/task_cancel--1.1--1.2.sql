@@ -119,6 +119,10 @@ COMMENT ON FUNCTION task_cancel.status_guard() IS
 -------------------------------------------------------------------------------
 
 /*
+ * A timeout only makes sense for a type the sweep may cancel: a task of a
+ * type that is never canceled would stay in the queue past its deadline,
+ * refused to every agent, for good (so automated_sms never has one).
+ *
  * A waiting task times out when no agent accepted it within its type's
  * queue_timeout of its creation (after TaskRouter's task TTL).  Its
  * deadline is tasks.expires_at, set by create_task() from the type, or by
@@ -131,7 +135,9 @@ COMMENT ON FUNCTION task_cancel.status_guard() IS
 ALTER TABLE task_cancel.task_types
     ADD COLUMN queue_timeout interval,
     ADD CONSTRAINT task_types_queue_timeout_positive
-        CHECK (queue_timeout > interval '0');
+        CHECK (queue_timeout > interval '0'),
+    ADD CONSTRAINT task_types_queue_timeout_cancelable
+        CHECK (queue_timeout IS NULL OR cancelable);
 COMMENT ON COLUMN task_cancel.task_types.queue_timeout IS 'A waiting task of this type times out when not accepted within this time of its creation; null: never';
 
 ALTER TABLE task_cancel.tasks ADD COLUMN expires_at timestamptz;
@@ -210,17 +216,28 @@ COMMENT ON FUNCTION task_cancel.cancel_events_since(text, integer) IS
     'At most max_events cancel events committed since cursor (null: from the oldest kept), each with the cursor that resumes after it';
 
 /*
- * What purge_cancel_events() deleted, as far as cursors need to know: the
- * largest transaction id and the largest event id among the purged
- * events.  A cursor that may not have read all of them is refused.  Kept
- * beside the origin, and like it not dumped: a restored database refuses
- * every old cursor anyway.
+ * One row per purge_cancel_events() call that deleted events: the largest
+ * transaction id and the largest event id among them.  Every cursor
+ * records the last purge its reading saw (generation); a later purge that
+ * deleted events the cursor may not have read makes cancel_events_since()
+ * refuse it (src/purge_cancel_events.c).  Not dumped, like the origin: a
+ * restored database refuses every old cursor anyway.
  */
-ALTER TABLE task_cancel.event_cursor_origin
-    ADD COLUMN purged_txid xid8,
-    ADD COLUMN purged_id bigint;
-COMMENT ON COLUMN task_cancel.event_cursor_origin.purged_txid IS 'Largest transaction id of the purged events (null: none purged)';
-COMMENT ON COLUMN task_cancel.event_cursor_origin.purged_id IS 'Largest id of the purged events (null: none purged)';
+CREATE TABLE task_cancel.event_purges (
+    generation   bigint      NOT NULL GENERATED ALWAYS AS IDENTITY,
+    purged_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    purged       bigint      NOT NULL,
+    max_txid     xid8        NOT NULL,
+    max_id       bigint      NOT NULL,
+    CONSTRAINT event_purges_pkey PRIMARY KEY (generation)
+);
+COMMENT ON TABLE task_cancel.event_purges IS
+    'Purges of cancel events, for cancel_events_since() to refuse cursors that had not read what was purged; not dumped';
+COMMENT ON COLUMN task_cancel.event_purges.generation IS 'Purge number; cursors name the last one their reading saw';
+COMMENT ON COLUMN task_cancel.event_purges.purged_at IS 'When the purge ran';
+COMMENT ON COLUMN task_cancel.event_purges.purged IS 'How many events it deleted';
+COMMENT ON COLUMN task_cancel.event_purges.max_txid IS 'Largest transaction id among them';
+COMMENT ON COLUMN task_cancel.event_purges.max_id IS 'Largest event id among them';
 
 CREATE FUNCTION task_cancel.purge_cancel_events(older_than interval)
 RETURNS bigint

@@ -604,9 +604,10 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 	bool		isnull;
 	Datum		id;
 	int64		event_id;
-	int			columns[6];
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	int			columns[7];
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, true};
+	int			ncolumns = 6;
 	HeapTuple	result;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -653,10 +654,15 @@ born_canceled(Relation rel, HeapTuple newtuple, Datum customer,
 	values[4] = audit.reason;
 	columns[5] = tc_column_number(rel, "cancel_event_id", false);
 	values[5] = Int64GetDatum(event_id);
+	/* a canceled task has no deadline (1.2) */
+	columns[6] = tc_column_number(rel, "expires_at", true);
+	values[6] = (Datum) 0;
+	if (columns[6] != InvalidAttrNumber)
+		ncolumns = 7;
 
 	MemoryContextSwitchTo(caller);
-	result = heap_modify_tuple_by_cols(newtuple, tupdesc, 6, columns, values,
-									   nulls);
+	result = heap_modify_tuple_by_cols(newtuple, tupdesc, ncolumns, columns,
+									   values, nulls);
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 

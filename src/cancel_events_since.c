@@ -23,7 +23,7 @@
  * into it, and consecutive batches (A, B], (B, C], ... neither overlap nor
  * leave gaps, whatever the commit order.
  *
- * A cursor is "2/origin/T/P/L/U/k" (T and P: see Durability below): events of batches up to L are consumed,
+ * A cursor is "2/origin/T/P/G/L/U/k" (T, P, G: see Durability below): events of batches up to L are consumed,
  * and of batch (L, U] those with id <= k.  A call with the current
  * snapshot N returns the rest of (L, U] (id > k) and then all of (U, N],
  * each batch in id order.  A row of (L, U] carries the cursor (L, U, its
@@ -64,7 +64,8 @@
  * before it.  The server then runs on a new timeline, which continues the
  * old one only up to the point where it branched.  A cursor (version "2/")
  * records the timeline it was made on and the WAL position flushed for it,
- * "2/origin/T/P/L/U/k", and is accepted only if that position is part of
+ * "2/origin/T/P/G/L/U/k" (G: the last purge its reading saw, see
+ * purge_cancel_events.c), and is accepted only if that position is part of
  * the current timeline's history (access/timeline.h); otherwise it is
  * refused with 22023 and a hint to start again from NULL and skip events
  * already handled by their id.  Cursors of version 1.1 ("1/origin/L/U/k")
@@ -129,6 +130,7 @@ typedef struct EventCursor
 	char	   *origin;			/* 32 hex digits */
 	TimeLineID	timeline;		/* T; 0 in a cursor of version 1.1 */
 	XLogRecPtr	flushed;		/* P: WAL flushed before it was handed out */
+	uint64		generation;		/* G: the last purge seen; 0 in 1.1's */
 	CursorSnapshot lower;		/* L */
 	CursorSnapshot upper;		/* U */
 	int64		after_id;		/* k */
@@ -137,18 +139,31 @@ typedef struct EventCursor
 static const char *const origin_sql =
 "SELECT o.origin FROM task_cancel.event_cursor_origin AS o";
 
-/* The same since 1.2, with what purge_cancel_events() deleted. */
-static const char *const origin_1_2_sql =
-"SELECT o.origin, o.purged_txid, o.purged_id"
-"  FROM task_cancel.event_cursor_origin AS o";
+/*
+ * Since 1.2: the purges after generation $1 (a cursor's), summed up, and
+ * the last generation.  Read with the statement's snapshot, the one the
+ * batches are read with: a purge it sees deleted events the call cannot
+ * see, and one it does not see deleted nothing the call returns.
+ */
+static const char *const purges_sql =
+"SELECT (SELECT p.max_txid FROM task_cancel.event_purges AS p"
+"         WHERE p.generation > $1 ORDER BY p.max_txid DESC LIMIT 1),"
+"       (SELECT pg_catalog.max(p.max_id) FROM task_cancel.event_purges AS p"
+"         WHERE p.generation > $1),"
+"       (SELECT COALESCE(pg_catalog.max(p.generation), 0)"
+"          FROM task_cancel.event_purges AS p)";
 
-/* This database's event history: its origin, and what was purged. */
+/*
+ * This database's event history: its origin, and what was purged after a
+ * cursor's generation.
+ */
 typedef struct EventHistory
 {
 	char	   *origin;			/* 32 hex digits */
-	bool		purged;			/* purge_cancel_events() deleted events */
-	uint64		purged_txid;	/* the largest transaction id among them */
-	int64		purged_id;		/* the largest event id among them */
+	uint64		generation;		/* the last purge the statement sees */
+	bool		purged;			/* purges after the cursor's generation */
+	uint64		purged_txid;	/* the largest transaction id they deleted */
+	int64		purged_id;		/* the largest event id they deleted */
 } EventHistory;
 
 /*
@@ -375,7 +390,7 @@ parse_snapshot(const char **p, const char *cursor)
 
 /*
  * parse_cursor
- *		Split "2/origin/T/P/L/U/k" (or 1.1's "1/origin/L/U/k") into its
+ *		Split "2/origin/T/P/G/L/U/k" (or 1.1's "1/origin/L/U/k") into its
  *		parts.  Raises 22P02 for anything else.
  */
 static EventCursor
@@ -402,6 +417,7 @@ parse_cursor(const char *cursor)
 
 	c.timeline = 0;
 	c.flushed = InvalidXLogRecPtr;
+	c.generation = 0;
 	if (version >= 2)
 	{
 		uint64		tli = parse_number(&p, "/", cursor);
@@ -412,6 +428,9 @@ parse_cursor(const char *cursor)
 		c.flushed = (XLogRecPtr) parse_number(&p, "/", cursor);
 		if (*p++ != '/')
 			cursor_error(cursor, "The WAL position is missing.");
+		c.generation = parse_number(&p, "/", cursor);
+		if (*p++ != '/')
+			cursor_error(cursor, "The purge generation is missing.");
 	}
 
 	c.lower = parse_snapshot(&p, cursor);
@@ -437,61 +456,61 @@ parse_cursor(const char *cursor)
 /*
  * current_history
  *		This database's event history: origin as 32 hex digits, and since
- *		1.2 what purge_cancel_events() deleted.  Must run inside SPI;
- *		palloc'd in the current context.
+ *		1.2 the purges after generation since (see purges_sql).  Must run
+ *		inside SPI; palloc'd in the current context.
  */
 static EventHistory
-current_history(void)
+current_history(uint64 since)
 {
 	static SPIPlanPtr plan = NULL;
-	static SPIPlanPtr plan_1_2 = NULL;
+	static SPIPlanPtr purges_plan = NULL;
 	EventHistory h = {0};
-	Oid			relid;
+	Oid			argtype = INT8OID;
+	Datum		arg = Int64GetDatum((int64) since);
 	pg_uuid_t  *uuid;
 	bool		isnull;
-	bool		with_purge;
-	uint64		n;
+	Datum		txid;
+	int			rc;
 	int			i;
 
-	/* A database still on 1.1 has no purged_txid column. */
-	relid = get_relname_relid("event_cursor_origin",
-							  get_namespace_oid("task_cancel", false));
-	with_purge = OidIsValid(relid) &&
-		get_attnum(relid, "purged_txid") != InvalidAttrNumber;
-	if (with_purge)
-		n = tc_execute_kept(&plan_1_2, origin_1_2_sql, 0, NULL, NULL, NULL,
-							SPI_OK_SELECT);
-	else
-		n = tc_execute_kept(&plan, origin_sql, 0, NULL, NULL, NULL,
-							SPI_OK_SELECT);
-	if (n != 1)
+	if (tc_execute_kept(&plan, origin_sql, 0, NULL, NULL, NULL,
+						SPI_OK_SELECT) != 1)
 		elog(ERROR, "task_cancel.event_cursor_origin must hold one row");
 	uuid = DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 	h.origin = palloc(33);
 	for (i = 0; i < UUID_LEN; i++)
 		snprintf(h.origin + 2 * i, 3, "%02x", uuid->data[i]);
-	if (with_purge)
-	{
-		Datum		txid = SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 2, &isnull);
 
-		if (!isnull)
-		{
-			h.purged = true;
-			h.purged_txid = U64FromFullTransactionId(DatumGetFullTransactionId(txid));
-			h.purged_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													  SPI_tuptable->tupdesc,
-													  3, &isnull));
-		}
+	/* A database still on 1.1 has no event_purges. */
+	if (!OidIsValid(get_relname_relid("event_purges",
+									  get_namespace_oid("task_cancel", false))))
+		return h;
+	rc = SPI_execute_plan(tc_kept_plan(&purges_plan, purges_sql, 1, &argtype),
+						  &arg, NULL, true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "reading task_cancel.event_purges returned %s",
+			 SPI_result_code_string(rc));
+	txid = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						 &isnull);
+	if (!isnull)
+	{
+		h.purged = true;
+		h.purged_txid = U64FromFullTransactionId(DatumGetFullTransactionId(txid));
+		h.purged_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 2,
+												  &isnull));
 	}
+	h.generation = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc,
+														3, &isnull));
 	return h;
 }
 
 /*
  * read_all_purged
- *		Whether cursor c has certainly read every event that
- *		purge_cancel_events() deleted (see purge_cancel_events.c): all of
+ *		Whether cursor c has certainly read every event that the purges
+ *		after its generation deleted (see purge_cancel_events.c): all of
  *		them in batches it finished, or in its current batch up to its id.
  */
 static bool
@@ -617,18 +636,18 @@ read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 
 /*
  * batch_prefix
- *		"2/origin/T/P/A/B/": the cursor of a row of batch (A, B] without its
- *		id.
+ *		"2/origin/T/P/G/A/B/": the cursor of a row of batch (A, B] without
+ *		its id.
  */
 static char *
-batch_prefix(const char *origin, TimeLineID timeline, XLogRecPtr flushed,
+batch_prefix(const EventHistory *h, TimeLineID timeline, XLogRecPtr flushed,
 			 const CursorSnapshot *a, const CursorSnapshot *b)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "2/%s/%u/" UINT64_FORMAT "/", origin, timeline,
-					 (uint64) flushed);
+	appendStringInfo(&buf, "2/%s/%u/" UINT64_FORMAT "/" UINT64_FORMAT "/",
+					 h->origin, timeline, (uint64) flushed, h->generation);
 	append_snapshot(&buf, a);
 	appendStringInfoChar(&buf, '/');
 	append_snapshot(&buf, b);
@@ -701,7 +720,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
-	history = current_history();
+	history = current_history(cursor != NULL ? c.generation : 0);
 	origin = history.origin;
 	now = statement_snapshot(GetActiveSnapshot());
 	if (cursor != NULL)
@@ -747,10 +766,10 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	before = tuplestore_tuple_count(rsinfo->setResult);
 	if (cursor != NULL)
 		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
-				   batch_prefix(origin, timeline, flushed, &c.lower, &c.upper),
+				   batch_prefix(&history, timeline, flushed, &c.lower, &c.upper),
 				   &remaining);
 	read_batch(rsinfo, plan, &c.upper, &now, PG_INT64_MIN,
-			   batch_prefix(origin, timeline, flushed, &c.upper, &now),
+			   batch_prefix(&history, timeline, flushed, &c.upper, &now),
 			   &remaining);
 	if (tuplestore_tuple_count(rsinfo->setResult) > before)
 		XLogFlush(flushed);

@@ -92,9 +92,14 @@ timeout_reason(TimestampTz created, TimestampTz expires)
 		{60, "minute", "minutes"},
 		{1, "second", "seconds"},
 	};
-	int64		seconds = (expires - created + USECS_PER_SEC / 2) / USECS_PER_SEC;
+	int64		seconds;
 	int			i;
 
+	/* a deadline of -infinity, or one before the task's creation */
+	if (TIMESTAMP_NOT_FINITE(expires) || TIMESTAMP_NOT_FINITE(created) ||
+		expires <= created)
+		return CStringGetTextDatum("Timed out in the queue: not accepted by its deadline");
+	seconds = (expires - created + USECS_PER_SEC / 2) / USECS_PER_SEC;
 	if (seconds <= 0)
 		return CStringGetTextDatum("Timed out in the queue: not accepted by its deadline");
 	for (i = 0; i < (int) lengthof(units) - 1; i++)

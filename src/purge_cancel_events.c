@@ -9,19 +9,25 @@
  * that had not read a purged event must not be advanced past it as if it
  * had: cancel_events_since() refuses its cursor with 22023 instead, and
  * the consumer starts again from NULL (the oldest event kept) and skips
- * what it handled by id.  For that the purge records, beside the origin
- * in event_cursor_origin, the largest transaction id and the largest
- * event id among the events it deleted (purged_txid, purged_id; they only
- * grow).  A cursor has certainly read every purged event if all of them
- * lie in batches it has finished (purged_txid below its lower snapshot's
- * xmin), or in its current batch up to its id (purged_txid below its upper
- * snapshot's xmin and purged_id at most its id); cancel_events_since.c
- * refuses any other.  The test is conservative: a consumer whose cursor
- * lags behind a purge may be refused although it had read everything, but
- * one that had not is always refused.
+ * what it handled by id.  For that every purge that deleted something
+ * leaves a row in event_purges -- its generation, and the largest
+ * transaction id and event id among the events it deleted -- and every
+ * cursor carries the last generation the call that made it saw.  Only the
+ * purges after a cursor's generation can have deleted events it had not
+ * read.  Of those, the cursor has certainly read every deleted event if
+ * all of them lie in batches it finished (largest txid below its lower
+ * snapshot's xmin), or in its current batch up to its id (largest txid
+ * below its upper snapshot's xmin, largest id at most its id);
+ * cancel_events_since.c refuses any other.  The test is conservative: a
+ * cursor may be refused although it had read everything, for instance
+ * when a transaction older than the purged events was still running as
+ * the cursor was made; then the consumer starts again from NULL, and the
+ * cursors of that new start carry the new generation, so the same purge
+ * never refuses them again.
  *
- * The delete and the record of it commit together, and readers see both
- * or neither (one statement snapshot).
+ * The delete and its record commit together, and readers see both or
+ * neither (cancel_events_since() reads event_purges with the snapshot it
+ * reads the events with).
  *
  * IDENTIFICATION
  *	  src/purge_cancel_events.c
@@ -54,17 +60,16 @@ static const char *const purge_sql =
 "   FROM purged";
 
 static const char *const record_sql =
-"UPDATE task_cancel.event_cursor_origin"
-"   SET purged_txid = GREATEST(purged_txid, $1),"
-"       purged_id = GREATEST(purged_id, $2)";
+"INSERT INTO task_cancel.event_purges (purged, max_txid, max_id)"
+" VALUES ($1, $2, $3)";
 
 /*
  * purge_cancel_events(older_than interval) RETURNS bigint
  *
  * Deletes the events whose "at" lies more than older_than before now()
  * and returns how many; records what cursors need to know (file header).
- * older_than NULL: 22004; negative: 22023.  Locks the deleted rows and
- * the one row of event_cursor_origin until the transaction ends.
+ * older_than NULL: 22004; negative: 22023.  Locks the deleted rows until
+ * the transaction ends.
  */
 Datum
 tc_purge_cancel_events(PG_FUNCTION_ARGS)
@@ -72,10 +77,10 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 	static SPIPlanPtr purge_plan = NULL;
 	static SPIPlanPtr record_plan = NULL;
 	Oid			purge_type = INTERVALOID;
-	Oid			record_types[2] = {XID8OID, INT8OID};
+	Oid			record_types[3] = {INT8OID, XID8OID, INT8OID};
 	Datum		older_than;
 	Interval	zero = {0};
-	Datum		values[2];
+	Datum		values[3];
 	bool		isnull;
 	int64		purged;
 
@@ -101,12 +106,13 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 										 SPI_tuptable->tupdesc, 1, &isnull));
 	if (purged > 0)
 	{
-		values[0] = SPI_getbinval(SPI_tuptable->vals[0],
-								  SPI_tuptable->tupdesc, 2, &isnull);
+		values[0] = Int64GetDatum(purged);
 		values[1] = SPI_getbinval(SPI_tuptable->vals[0],
+								  SPI_tuptable->tupdesc, 2, &isnull);
+		values[2] = SPI_getbinval(SPI_tuptable->vals[0],
 								  SPI_tuptable->tupdesc, 3, &isnull);
-		tc_execute_kept(&record_plan, record_sql, 2, record_types, values,
-						NULL, SPI_OK_UPDATE);
+		tc_execute_kept(&record_plan, record_sql, 3, record_types, values,
+						NULL, SPI_OK_INSERT);
 	}
 	SPI_finish();
 

@@ -43,6 +43,7 @@ typedef struct TaskRowColumns
 {
 	/* id, customer, status, agent, completed_at, canceled_at, 5 audit */
 	AttrNumber	attnum[11];
+	AttrNumber	expires_at;		/* 0: before 1.2 */
 } TaskRowColumns;
 
 extern void tc_check_customer_length(Datum customer, Relation rel,

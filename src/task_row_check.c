@@ -14,7 +14,9 @@
  *	  agent;
  *	- completed_at is set exactly when the task is completed;
  *	- a canceled task has canceled_at; a task that is not canceled has no
- *	  cancel audit at all.
+ *	  cancel audit at all;
+ *	- only a waiting task has a deadline, expires_at (1.2; the status
+ *	  trigger clears it when a task stops waiting).
  *
  * And for a customer that a row takes on now -- a task created now, or an
  * UPDATE that changes the customer -- at most TC_MAX_CUSTOMER_BYTES
@@ -200,6 +202,7 @@ tc_task_row_columns(Relation rel, TaskRowColumns *cols)
 		cols->attnum[i] = tc_column_number(rel, names[i],
 										   strcmp(names[i], "canceled_by_agent") == 0 ||
 										   strcmp(names[i], "cancel_event_id") == 0);
+	cols->expires_at = tc_column_number(rel, "expires_at", true);
 }
 
 /*
@@ -231,6 +234,18 @@ tc_check_task_row(Relation rel, const TaskRowColumns *cols, HeapTuple tuple,
 		tc_check_customer_length(values[ARG_CUSTOMER], rel,
 								 cols->attnum[ARG_CUSTOMER]);
 	check_rules(values, nulls);
+
+	if (cols->expires_at != InvalidAttrNumber && !nulls[ARG_STATUS])
+	{
+		char	   *status = TextDatumGetCString(values[ARG_STATUS]);
+		bool		isnull;
+
+		(void) heap_getattr(tuple, cols->expires_at, tupdesc, &isnull);
+		if (!isnull && strcmp(status, "pending") != 0 &&
+			strcmp(status, "reserved") != 0)
+			row_error(values, nulls, "only a waiting task has expires_at",
+					  "A task's deadline is cleared when it stops waiting.");
+	}
 }
 
 /*

@@ -16,10 +16,11 @@ SELECT task_cancel.create_task(c, t, CASE WHEN t = 'outbound_call' THEN 42 END)
  ORDER BY c, t;
 
 -- Cursors hold the database's identity, the WAL timeline and position
--- they count on, and transaction ids; show them without the numbers.
+-- they count on, the last purge they saw, and transaction ids; show them
+-- without the numbers.
 CREATE FUNCTION shape(cursor text) RETURNS text LANGUAGE sql AS $$
-    SELECT regexp_replace(regexp_replace($1, '^2/[0-9a-f]{32}/[0-9]+/[0-9]+/',
-                                         '2/<origin>/<timeline>/<wal>/'),
+    SELECT regexp_replace(regexp_replace($1, '^2/[0-9a-f]{32}/[0-9]+/[0-9]+/[0-9]+/',
+                                         '2/<origin>/<timeline>/<wal>/<purges>/'),
                           '[0-9]+:[0-9]+:[0-9,]*', '<snapshot>', 'g')
 $$;
 
@@ -106,7 +107,7 @@ SELECT * FROM task_cancel.cancel_events_since(regexp_replace(:'after_last', '/[0
 -- A cursor of version 1.1 ("1/", without timeline and WAL position) is
 -- still accepted and resumes where it was.
 SELECT count(*) AS after_1_1_cursor
-  FROM task_cancel.cancel_events_since(regexp_replace(:'after_second', '^2/([0-9a-f]{32})/[0-9]+/[0-9]+/', '1/\1/'));
+  FROM task_cancel.cancel_events_since(regexp_replace(:'after_second', '^2/([0-9a-f]{32})/[0-9]+/[0-9]+/[0-9]+/', '1/\1/'));
 
 -- Events are a record: they cannot be changed, not even by the owner.
 UPDATE task_cancel.cancel_events SET arg = 'edited' WHERE id = 1;

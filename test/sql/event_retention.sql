@@ -57,4 +57,31 @@ SELECT * FROM task_cancel.cancel_events_since(:'c1');
 SELECT * FROM task_cancel.cancel_events_since(:'c1', 10);
 \echo :LAST_ERROR_SQLSTATE
 
+-- Purged events with larger ids than kept ones (the purge goes by age,
+-- ids by insert order): a consumer starting again from NULL, one event at
+-- a time, is not refused over and over -- its cursors carry the purges
+-- its reading saw, and only later purges are held against it.
+SELECT count(task_cancel.create_task('+1666000' || g, 'inbound_call')) FROM generate_series(1, 3) AS g;
+SELECT count(*) FROM task_cancel.cancel_tasks('+16660001', 'all', NULL, 1);
+SELECT count(*) FROM task_cancel.cancel_tasks('+16660002', 'all', NULL, 1);
+SELECT count(*) FROM task_cancel.cancel_tasks('+16660003', 'all', NULL, 1);
+ALTER TABLE task_cancel.cancel_events DISABLE TRIGGER stamp_cancel_event;
+UPDATE task_cancel.cancel_events SET at = at - interval '7 days' WHERE customer = '+16660003';
+ALTER TABLE task_cancel.cancel_events ENABLE ALWAYS TRIGGER stamp_cancel_event;
+SELECT task_cancel.purge_cancel_events(interval '1 day') AS purged_the_newest;
+SELECT customer, next_cursor AS d1 FROM task_cancel.cancel_events_since(NULL, 1) \gset
+\echo :customer
+SELECT customer, next_cursor AS d2 FROM task_cancel.cancel_events_since(:'d1', 1) \gset
+\echo :customer
+SELECT customer FROM task_cancel.cancel_events_since(:'d2', 10) ORDER BY id;
+-- A purge after those cursors were made is held against them, and only
+-- if they had not read what it deleted: d2 had read +15550005 and the
+-- events before it, not +16660001 and +16660002.
+ALTER TABLE task_cancel.cancel_events DISABLE TRIGGER stamp_cancel_event;
+UPDATE task_cancel.cancel_events SET at = at - interval '7 days' WHERE customer IN ('+15550004', '+15550005');
+ALTER TABLE task_cancel.cancel_events ENABLE ALWAYS TRIGGER stamp_cancel_event;
+SELECT task_cancel.purge_cancel_events(interval '1 day') AS purged_read_ones;
+SELECT customer FROM task_cancel.cancel_events_since(:'d2') ORDER BY id;
+SELECT generation, purged FROM task_cancel.event_purges ORDER BY generation;
+
 DROP EXTENSION task_cancel;

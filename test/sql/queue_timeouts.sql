@@ -15,6 +15,9 @@ UPDATE task_cancel.task_types SET queue_timeout = interval '0' WHERE name = 'voi
 \echo :LAST_ERROR_SQLSTATE
 UPDATE task_cancel.task_types SET queue_timeout = interval '-5 minutes' WHERE name = 'voicemail';
 \echo :LAST_ERROR_SQLSTATE
+-- Only a type the sweep may cancel can time out: automated_sms never.
+UPDATE task_cancel.task_types SET queue_timeout = interval '5 minutes' WHERE name = 'automated_sms';
+\echo :LAST_ERROR_SQLSTATE
 SELECT name, queue_timeout FROM task_cancel.task_types
  WHERE queue_timeout IS NOT NULL ORDER BY name;
 
@@ -94,6 +97,20 @@ SELECT customer, task_type, status, cancel_reason FROM task_cancel.past_tasks
  WHERE cancel_reason LIKE 'Timed out%' ORDER BY customer, task_id;
 -- A second sweep finds nothing.
 SELECT task_cancel.cancel_expired_tasks() AS swept_again;
+
+-- A deadline of -infinity is simply past.
+INSERT INTO task_cancel.tasks (customer, task_type, expires_at) VALUES ('+15550009', 'asap_callback', '-infinity');
+SELECT task_cancel.cancel_expired_tasks() AS swept;
+SELECT cancel_reason FROM task_cancel.tasks WHERE customer = '+15550009';
+
+-- A task born canceled for a blocked customer has no deadline, and no
+-- row that is not waiting may carry one.
+SELECT task_cancel.block_customer('+15550010', 'Replied STOP');
+SELECT task_cancel.create_task('+15550010', 'asap_callback') AS born \gset
+SELECT status, expires_at IS NULL AS no_deadline FROM task_cancel.tasks WHERE id = :born;
+INSERT INTO task_cancel.tasks (customer, task_type, status, agent, expires_at)
+VALUES ('+15550011', 'asap_callback', 'assigned', 'agent_ann', now());
+\echo :LAST_ERROR_SQLSTATE
 
 -- Waiting tasks keep their deadline; every task that stopped waiting has
 -- none (so the index the sweep reads holds waiting tasks only; its cost
