@@ -22,6 +22,8 @@
  *				ordinary way (1.1; not after PREPARE TRANSACTION, 1.2).
  *	blocked		a customer on the block list: their waiting tasks are
  *				canceled, new ones are created canceled (1.1).
+ *	deadline	tasks.expires_at of a waiting task: past it, the task is
+ *				never handed out, and the sweep cancels it (1.2).
  *
  * Where each SQL object lives:
  *
@@ -36,7 +38,9 @@
  *	sql/task_cancel--1.1--1.2.sql	version 1.2: lookup triggers that fire
  *								under replication too, the row rules as
  *								trigger zz_check_new_task instead of a
- *								CHECK
+ *								CHECK, queue timeouts (queue_timeout,
+ *								expires_at), event_purges, the new
+ *								functions
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
  *								cancel_tasks(text[], ...), both versions;
  *								preview_cancel()
@@ -47,11 +51,16 @@
  *								cancel_events row, notification
  *	src/commit_notify.c			notifications queued per transaction and
  *								sent at commit (so cancels can be prepared)
- *	src/cancel_events_since.c	cancel_events_since() and its snapshot
- *								cursors; trigger function
+ *	src/cancel_events_since.c	cancel_events_since(), both forms, and its
+ *								snapshot cursors; trigger function
  *								stamp_cancel_event()
+ *	src/purge_cancel_events.c	purge_cancel_events(): event retention
+ *								that never lets a cursor skip (1.2)
+ *	src/cancel_expired_tasks.c	cancel_expired_tasks(): the sweep of
+ *								tasks past their deadline (1.2)
  *	src/router.c				create_task(), reserve_task(), release_task(),
- *								accept_task(), wrap_task(), complete_task()
+ *								accept_task(), wrap_task(), complete_task(),
+ *								set_task_deadline() (1.2)
  *	src/status_guard.c			trigger function status_guard(): the status
  *								state machine and immutable audit columns
  *	src/task_row_check.c		which task rows are valid: trigger function
@@ -70,7 +79,10 @@
  * script rebinds cancel_tasks to the "_1_1" entry points, which also write
  * events; status_guard checks the 1.1 audit columns only where they exist.
  * What 1.2 changed in the library (notifications at commit, the lookup
- * lock, the block-list protocol, durable cursors) serves all three.
+ * lock, the block-list protocol, durable cursors) serves all three; the
+ * 1.2 script rebinds create_task, reserve_task and accept_task to "_1_2"
+ * entry points, which know of deadlines, and code that reads a 1.2 column
+ * elsewhere first checks that it exists.
  *
  * Cached plans: every statement runs through a SPIPlanPtr kept in a static
  * variable of the file that owns the statement (see plans.c).  Kept plans
