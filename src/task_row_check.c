@@ -273,6 +273,13 @@ tc_task_row_check(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
+/* What check_new_task() reads of a row, looked up once per statement. */
+typedef struct NewTaskColumns
+{
+	TaskRowColumns row;			/* what the rules read */
+	AttrNumber	created_at;		/* tells a task created now from history */
+} NewTaskColumns;
+
 /*
  * tc_check_new_task
  *		AFTER INSERT FOR EACH ROW trigger on task_cancel.tasks (trigger
@@ -291,9 +298,8 @@ tc_check_new_task(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
-	TaskRowColumns *cols;
+	NewTaskColumns *cols;
 	HeapTuple	tuple;
-	AttrNumber	created_at;
 	Datum		value;
 	bool		isnull;
 
@@ -310,18 +316,19 @@ tc_check_new_task(PG_FUNCTION_ARGS)
 
 	rel = trigdata->tg_relation;
 	tuple = trigdata->tg_trigtuple;
-	cols = (TaskRowColumns *) fcinfo->flinfo->fn_extra;
+	cols = (NewTaskColumns *) fcinfo->flinfo->fn_extra;
 	if (cols == NULL)
 	{
 		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
-								  sizeof(TaskRowColumns));
-		tc_task_row_columns(rel, cols);
+								  sizeof(NewTaskColumns));
+		tc_task_row_columns(rel, &cols->row);
+		cols->created_at = tc_column_number(rel, "created_at", false);
 		fcinfo->flinfo->fn_extra = cols;
 	}
 
-	created_at = tc_column_number(rel, "created_at", false);
-	value = heap_getattr(tuple, created_at, RelationGetDescr(rel), &isnull);
-	tc_check_task_row(rel, cols, tuple,
+	value = heap_getattr(tuple, cols->created_at, RelationGetDescr(rel),
+						 &isnull);
+	tc_check_task_row(rel, &cols->row, tuple,
 					  !isnull &&
 					  DatumGetTimestampTz(value) >= GetCurrentTransactionStartTimestamp());
 	tc_block_list_settle(rel, tuple);
