@@ -125,6 +125,7 @@ static const char *const lock_waiting_sql =
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
 "   AND t.status IN ('pending', 'reserved')"
+"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
 "   AND t.task_type = ANY ($2)"
 " ORDER BY t.id"
 "   FOR NO KEY UPDATE";
@@ -135,6 +136,7 @@ static const char *const any_waiting_sql =
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
 "   AND t.status IN ('pending', 'reserved')"
+"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
 "   AND t.task_type = ANY ($2)"
 " LIMIT 1";
 
@@ -334,15 +336,20 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block,
 /*
  * wait_for_creators
  *		Wait for every other transaction that has inserted a task of
- *		customer and not yet ended (a dirty scan of tasks_pkey, whose first
- *		column is customer).  Called by block_customer() after it recorded
- *		the block and waited for the creators in the middle of an insert.
+ *		customer and not yet ended (a dirty scan of the customer's open
+ *		tasks; only a creator of a waiting task matters, and such a task is
+ *		open).  Called by block_customer() after it recorded the block and
+ *		waited for the creators in the middle of an insert.
+ *
+ * tasks_open_idx (1.2) holds only open tasks, so the scan does not read the
+ * customer's history; a 1.0 or 1.1 database has only tasks_pkey, whose
+ * first column is customer too.
  */
 static void
 wait_for_creators(Oid nsp, Datum customer)
 {
 	Oid			relid = get_relname_relid("tasks", nsp);
-	Oid			indexid = get_relname_relid("tasks_pkey", nsp);
+	Oid			indexid = get_relname_relid("tasks_open_idx", nsp);
 	Relation	rel;
 	Relation	irel;
 	SnapshotData dirty;
@@ -354,6 +361,8 @@ wait_for_creators(Oid nsp, Datum customer)
 	int			cap = 8;
 	int			i;
 
+	if (!OidIsValid(indexid))
+		indexid = get_relname_relid("tasks_pkey", nsp);
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		elog(ERROR, "relation \"tasks\" or index \"tasks_pkey\" does not exist");
 	rel = table_open(relid, AccessShareLock);

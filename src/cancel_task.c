@@ -59,6 +59,7 @@ static const char *const lock_sql =
 "   AND (t.id = $2"
 "        OR ($4 AND t.campaign_id IS NOT NULL"
 "            AND t.status IN ('pending', 'reserved')"
+"            AND t.completed_at IS NULL AND t.canceled_at IS NULL"
 "            AND t.task_type = ANY ($3)))"
 " ORDER BY t.id"
 "   FOR NO KEY UPDATE";

@@ -60,7 +60,8 @@ static const char *const update_one_sql =
 "       cancel_event_id = $7"
 " WHERE customer = $1"
 "   AND id = ANY ($2)"
-"   AND status IN ('pending', 'reserved')";
+"   AND status IN ('pending', 'reserved')"
+"   AND completed_at IS NULL AND canceled_at IS NULL";
 
 /*
  * Many customers: one INSERT makes the event of every customer (the locked
@@ -97,7 +98,8 @@ static const char *const update_many_sql =
 "       AS locked(customer, id, event_id, reason)"
 " WHERE t.customer = locked.customer"
 "   AND t.id = locked.id"
-"   AND t.status IN ('pending', 'reserved')";
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.completed_at IS NULL AND t.canceled_at IS NULL";
 
 /* One row of insert_events_sql's result. */
 typedef struct CustomerEvent

@@ -54,7 +54,8 @@ INSERT INTO task_cancel.task_types (name, label, cancelable)
 VALUES ('email', 'Email', true);
 SELECT name, cancelable, seeded FROM task_cancel.task_types WHERE name = 'email';
 
--- Indexes of tasks: the primary key starts with customer; id has its own.
+-- Indexes of tasks: the primary key starts with customer; id has its own;
+-- the open tasks (neither completed nor canceled) have one by customer.
 SELECT indexname, indexdef FROM pg_indexes
  WHERE schemaname = 'task_cancel' AND tablename = 'tasks' ORDER BY 1;
 
