@@ -22,6 +22,11 @@
  * preview_cancel() does steps 1 and 2 and runs step 3's query without the
  * lock.
  *
+ * Step 3 of the 1.1 entry points and of preview_cancel() has a fast path
+ * (cancel_direct.c) that does the same without SQL statements; where it
+ * declines (setting task_cancel.fast_path off, Citus loaded, anything
+ * unusual about the tables) the statements below run.
+ *
  * All statements are constant SQL with $n parameters, prepared once per
  * backend (plans.c).
  *
@@ -555,6 +560,18 @@ cancel_one(FunctionCallInfo fcinfo, bool with_events)
 	tc_lookup_accept_changes();
 	resolve_journey(&req);
 	resolve_request(&req);
+	if (with_events)
+	{
+		CancelAudit audit = audit_of(&req);
+
+		if (tc_direct_cancel(&customer, 1, req.types,
+							 req.mode == CANCEL_CAMPAIGN, req.campaign_id,
+							 true, false, &audit, rsinfo))
+		{
+			SPI_finish();
+			return (Datum) 0;
+		}
+	}
 	locked = lock_tasks(&lock_plan, lock_one_sql, TEXTOID, customer, &req);
 	n = SPI_processed;
 	if (n > 0)
@@ -610,6 +627,22 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 	tc_lookup_accept_changes();
 	resolve_journey(&req);
 	resolve_request(&req);
+	if (with_events)
+	{
+		CancelAudit audit = audit_of(&req);
+		Datum	   *elems;
+		int			nelems;
+
+		deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,
+								  &elems, NULL, &nelems);
+		if (tc_direct_cancel(elems, nelems, req.types,
+							 req.mode == CANCEL_CAMPAIGN, req.campaign_id,
+							 true, true, &audit, rsinfo))
+		{
+			SPI_finish();
+			return (Datum) 0;
+		}
+	}
 	locked = lock_tasks(&lock_plan, lock_many_sql, TEXTARRAYOID, customers,
 						&req);
 	n = SPI_processed;
@@ -692,6 +725,12 @@ tc_preview_cancel(PG_FUNCTION_ARGS)
 	SPI_connect();
 	tc_lookup_accept_changes();
 	resolve_request(&req);
+	if (tc_direct_cancel(&customer, 1, req.types, req.mode == CANCEL_CAMPAIGN,
+						 req.campaign_id, false, false, NULL, rsinfo))
+	{
+		SPI_finish();
+		return (Datum) 0;
+	}
 	found = lock_tasks(&plan, preview_sql, TEXTOID, customer, &req);
 	n = SPI_processed;
 	put_canceled_rows(rsinfo, found, n, TC_CANCEL_NCOLS);

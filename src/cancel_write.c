@@ -138,6 +138,26 @@ what_params(const CancelAudit *audit, Datum *values, char *nulls)
 }
 
 /*
+ * tc_report_skipped_write
+ *		Raise the error for a write of a cancel that did not happen: while
+ *		we hold the row locks only a BEFORE trigger returning NULL can skip
+ *		one (event: the cancel_events row, else a task's UPDATE).  A cancel
+ *		half written would list tasks it did not cancel, so it fails, and
+ *		the caller's transaction (or savepoint) undoes the rest.  Shared
+ *		with the fast path (cancel_direct.c).
+ */
+void
+tc_report_skipped_write(bool event)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+			 event
+			 ? errmsg("a trigger on task_cancel.cancel_events skipped the event of a cancel")
+			 : errmsg("a trigger on task_cancel.tasks skipped the cancel of a locked task"),
+			 errdetail("A BEFORE trigger returned NULL; a cancel is written completely or not at all.")));
+}
+
+/*
  * tc_insert_event
  *		Insert the cancel_events row of one customer's canceled tasks (ids,
  *		an ascending int8[]) and queue its notification; returns the new
@@ -163,8 +183,7 @@ tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 
 	if (tc_execute_kept(&plan, insert_event_sql, 7, argtypes, values, nulls,
 						SPI_OK_INSERT_RETURNING) != 1)
-		elog(ERROR, "cancel event insert returned " UINT64_FORMAT " rows",
-			 SPI_processed);
+		tc_report_skipped_write(true);
 	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -203,8 +222,7 @@ tc_cancel_one(Datum customer, Datum ids, uint64 n, const CancelAudit *audit)
 	changed = tc_execute_kept(&plan, update_one_sql, 7, argtypes, values,
 							  nulls, SPI_OK_UPDATE);
 	if (changed != n)
-		elog(ERROR, "locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
-			 n, changed);
+		tc_report_skipped_write(false);
 	return event_id;
 }
 
@@ -260,8 +278,7 @@ event_ids_per_row(Datum customers, uint64 n)
 		found = bsearch(&key, events, nevents, sizeof(CustomerEvent),
 						compare_customer_events);
 		if (found == NULL)
-			elog(ERROR, "no cancel event was written for customer \"%s\"",
-				 key.customer);
+			tc_report_skipped_write(true);
 		ids[i] = Int64GetDatum(found->event_id);
 	}
 	return PointerGetDatum(construct_array_builtin(ids, (int) n, INT8OID));
@@ -312,6 +329,5 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	changed = tc_execute_kept(&update_plan, update_many_sql, 8, update_types,
 							  values, nulls, SPI_OK_UPDATE);
 	if (changed != n)
-		elog(ERROR, "locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
-			 n, changed);
+		tc_report_skipped_write(false);
 }

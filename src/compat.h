@@ -57,4 +57,30 @@
 	LockHeldByMe((locktag), (lockmode))
 #endif
 
+/*
+ * tc_eval_plan_qual_init
+ *		EvalPlanQualInit() for a caller without a plan or row marks.
+ *		PostgreSQL 16 added the list of result relations.
+ */
+#if PG_VERSION_NUM >= 160000
+#define tc_eval_plan_qual_init(epqstate, estate) \
+	EvalPlanQualInit((epqstate), (estate), NULL, NIL, -1, NIL)
+#else
+#define tc_eval_plan_qual_init(epqstate, estate) \
+	EvalPlanQualInit((epqstate), (estate), NULL, NIL, -1)
+#endif
+
+/*
+ * tc_identity_sequence
+ *		The sequence of identity column attnum of rel.  PostgreSQL 17 made
+ *		getIdentitySequence() take the Relation instead of its oid.
+ */
+#if PG_VERSION_NUM >= 170000
+#define tc_identity_sequence(rel, attnum) \
+	getIdentitySequence((rel), (attnum), false)
+#else
+#define tc_identity_sequence(rel, attnum) \
+	getIdentitySequence(RelationGetRelid(rel), (attnum), false)
+#endif
+
 #endif							/* TASK_CANCEL_COMPAT_H */

@@ -44,6 +44,9 @@
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
  *								cancel_tasks(text[], ...), both versions;
  *								preview_cancel()
+ *	src/cancel_direct.c			their fast path (1.2): the open tasks read,
+ *								locked and canceled without SQL statements;
+ *								setting task_cancel.fast_path
  *	src/cancel_task.c			cancel_task(): an agent's cancel
  *	src/block_list.c			block_customer(), unblock_customer() and
  *								trigger function block_list_guard()
@@ -105,5 +108,29 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
+
+#include "task_cancel.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/*
+ * _PG_init
+ *		Define the extension's one setting, task_cancel.fast_path.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("task_cancel.fast_path",
+							 "Lets cancel_tasks() and preview_cancel() read and write tasks directly.",
+							 "When off, they run their SQL statements through SPI, as before 1.2. "
+							 "The fast path is never used where Citus is loaded.",
+							 &tc_fast_path,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("task_cancel");
+}

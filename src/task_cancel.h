@@ -91,5 +91,13 @@ extern void tc_cancel_many(Datum customers, Datum ids, Datum reasons,
 						   uint64 n, const CancelAudit *audit);
 extern int64 tc_insert_event(Datum customer, Datum ids,
 							 const CancelAudit *audit);
+extern pg_noreturn void tc_report_skipped_write(bool event);
+
+/* cancel_direct.c: the fast path of cancel_tasks() and preview_cancel() */
+extern bool tc_fast_path;
+extern bool tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
+							 bool has_campaign, int64 campaign_id, bool lock,
+							 bool with_customer, const CancelAudit *audit,
+							 ReturnSetInfo *rsinfo);
 
 #endif							/* TASK_CANCEL_H */

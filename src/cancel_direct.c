@@ -1,0 +1,964 @@
+/*-------------------------------------------------------------------------
+ *
+ * cancel_direct.c
+ *	  The fast path of cancel_tasks() and preview_cancel() (1.2): the
+ *	  customers' open tasks read straight from tasks_open_idx, locked with
+ *	  table_tuple_lock(), and canceled with the executor's single-row
+ *	  routines, instead of planning, starting and ending three SQL
+ *	  statements per call through SPI.
+ *
+ * It does what the SPI path (cancel_tasks.c, cancel_write.c) does, step by
+ * step, and keeps each of its promises:
+ *
+ *	- Snapshot: like every SPI statement of ours, a call takes a new
+ *	  snapshot under READ COMMITTED (the transaction's under REPEATABLE
+ *	  READ and SERIALIZABLE) after advancing the command counter.
+ *	- Lock order: customers in the order of ORDER BY customer (the index's
+ *	  collation), each customer's tasks by ascending id, as lock_many_sql's
+ *	  sort does; the lock is FOR NO KEY UPDATE and waits.
+ *	- Re-check: under READ COMMITTED a row updated meanwhile is followed to
+ *	  its newest committed version, which is locked and judged again by
+ *	  the same conditions (what EvalPlanQual does for the SELECT ... FOR NO
+ *	  KEY UPDATE); under REPEATABLE READ it raises 40001 as the executor
+ *	  would.  The result shows each task's status as locked.
+ *	- Writes: one cancel_events row per customer, then the tasks, through
+ *	  ExecSimpleRelationInsert/Update, which fire the row triggers (the
+ *	  status guard, the event stamp, foreign keys, the operator's own),
+ *	  check constraints and maintain every index.  Values and defaults are
+ *	  those of cancel_write.c's statements; the notification is queued the
+ *	  same way.  Predicate locks for SERIALIZABLE are taken by the index
+ *	  and heap access methods themselves.
+ *
+ * Where one of these could differ, the fast path declines before it does
+ * anything and the caller runs the SPI path: the setting
+ * task_cancel.fast_path is off; Citus is loaded (it manages the tables,
+ * and only SQL is routed to the shards); the transaction is read-only (so
+ * the error is the one SQL gives); the caller lacks a privilege the
+ * statements would check; tasks or cancel_events has row-level security,
+ * rules, statement-level or transition-table triggers, or columns or
+ * defaults we do not know; tasks_open_idx is missing, not valid, or not
+ * an index of every open task by (customer, id).
+ *
+ * IDENTIFICATION
+ *	  src/cancel_direct.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class_d.h"
+#include "catalog/pg_opfamily_d.h"
+#include "catalog/pg_type_d.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_relation.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+#include "utils/varlena.h"
+#include "utils/xid8.h"
+
+#include "task_cancel.h"
+
+bool		tc_fast_path = true;
+
+/* Column numbers of tasks the fast path reads or writes. */
+enum
+{
+	T_ID, T_CUSTOMER, T_TASK_TYPE, T_CAMPAIGN, T_STATUS, T_COMPLETED_AT,
+	T_CANCELED_AT, T_JOURNEY_ID, T_JOURNEY_NAME, T_AGENT, T_REASON,
+	T_EVENT_ID, T_NCOLS
+};
+static const char *const task_columns[T_NCOLS] = {
+	"id", "customer", "task_type", "campaign_id", "status", "completed_at",
+	"canceled_at", "canceled_by_journey_id", "canceled_by_journey_name",
+	"canceled_by_agent", "cancel_reason", "cancel_event_id"
+};
+
+/* Every column of cancel_events, which the fast path fills all of. */
+enum
+{
+	E_ID, E_AT, E_CUSTOMER, E_JOURNEY_ID, E_JOURNEY_NAME, E_AGENT, E_MODE,
+	E_ARG, E_TASK_IDS, E_TXID, E_NCOLS
+};
+static const char *const event_columns[E_NCOLS] = {
+	"id", "at", "customer", "canceled_by_journey_id",
+	"canceled_by_journey_name", "canceled_by_agent", "mode", "arg",
+	"task_ids", "txid"
+};
+
+/*
+ * What the fast path found out about the tables, once per backend and again
+ * after any relcache invalidation of them (DDL, GRANT, index builds).
+ */
+typedef struct DirectTables
+{
+	bool		valid;			/* the fields below are current */
+	bool		usable;			/* the tables are as the fast path needs */
+	Oid			tasks;
+	Oid			open_idx;
+	Oid			events;
+	Oid			events_seq;		/* identity sequence of cancel_events.id */
+	AttrNumber	t[T_NCOLS];
+	AttrNumber	e[E_NCOLS];
+} DirectTables;
+
+static DirectTables tables;
+static bool callback_registered = false;
+
+static void
+tables_changed(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == tables.tasks ||
+		relid == tables.open_idx || relid == tables.events)
+		tables.valid = false;
+}
+
+/*
+ * open_index_covers_open_tasks
+ *		Whether irel is a valid btree of tasks on (customer, id) whose
+ *		predicate, if any, holds for every open task: the planner's own
+ *		test (predicate_implied_by) against "completed_at IS NULL AND
+ *		canceled_at IS NULL".
+ */
+static bool
+open_index_covers_open_tasks(Relation irel, const AttrNumber *t)
+{
+	Form_pg_index index = irel->rd_index;
+	List	   *open_clauses = NIL;
+	AttrNumber	nullcols[2] = {t[T_COMPLETED_AT], t[T_CANCELED_AT]};
+	int			i;
+
+	if (index->indrelid != tables.tasks || !index->indisvalid ||
+		!index->indisready || !index->indislive ||
+		irel->rd_rel->relam != BTREE_AM_OID ||
+		index->indnkeyatts != 2 ||
+		index->indkey.values[0] != t[T_CUSTOMER] ||
+		index->indkey.values[1] != t[T_ID] ||
+		irel->rd_opfamily[0] != TEXT_BTREE_FAM_OID ||
+		irel->rd_opfamily[1] != INTEGER_BTREE_FAM_OID ||
+		RelationGetIndexExpressions(irel) != NIL)
+		return false;
+
+	for (i = 0; i < 2; i++)
+	{
+		NullTest   *test = makeNode(NullTest);
+
+		test->arg = (Expr *) makeVar(1, nullcols[i], TIMESTAMPTZOID, -1,
+									 InvalidOid, 0);
+		test->nulltesttype = IS_NULL;
+		test->argisrow = false;
+		test->location = -1;
+		open_clauses = lappend(open_clauses, test);
+	}
+	return predicate_implied_by(RelationGetIndexPredicate(irel),
+								open_clauses, false);
+}
+
+/*
+ * default_is_call
+ *		Whether column attnum of rel defaults to a call of funcid with no
+ *		arguments (now(), pg_current_xact_id()).
+ */
+static bool
+default_is_call(Relation rel, AttrNumber attnum, Oid funcid)
+{
+	Node	   *expr = build_column_default(rel, attnum);
+
+	return expr != NULL && IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcid == funcid &&
+		((FuncExpr *) expr)->args == NIL;
+}
+
+/*
+ * events_as_expected
+ *		Whether cancel_events has exactly the columns we fill, with the
+ *		defaults of sql/task_cancel--1.0--1.1.sql: id an identity column,
+ *		at now(), txid pg_current_xact_id(), the rest none; and no
+ *		generated columns.
+ */
+static bool
+events_as_expected(Relation erel, AttrNumber *e)
+{
+	TupleDesc	desc = RelationGetDescr(erel);
+	int			live = 0;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	if (live != E_NCOLS ||
+		(desc->constr != NULL && desc->constr->has_generated_stored))
+		return false;
+
+	for (i = 0; i < E_NCOLS; i++)
+	{
+		Form_pg_attribute att;
+
+		e[i] = tc_column_number(erel, event_columns[i], true);
+		if (e[i] == InvalidAttrNumber)
+			return false;
+		att = TupleDescAttr(desc, e[i] - 1);
+		if (i == E_ID)
+		{
+			if (att->attidentity == '\0')
+				return false;
+		}
+		else if (i == E_AT)
+		{
+			if (!default_is_call(erel, e[i], F_NOW))
+				return false;
+		}
+		else if (i == E_TXID)
+		{
+			if (!default_is_call(erel, e[i], F_PG_CURRENT_XACT_ID))
+				return false;
+		}
+		else if (att->atthasdef)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * load_tables
+ *		Fill tables: the oids, the column numbers, and whether the fast
+ *		path may use them.  Runs with the relations locked by the caller
+ *		where they exist.
+ */
+static void
+load_tables(void)
+{
+	Oid			nsp = get_namespace_oid("task_cancel", true);
+	Relation	rel;
+	Relation	irel;
+	Relation	erel;
+	int			i;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(tables_changed, (Datum) 0);
+		callback_registered = true;
+	}
+
+	memset(&tables, 0, sizeof(tables));
+	tables.valid = true;
+	if (!OidIsValid(nsp))
+		return;
+	tables.tasks = get_relname_relid("tasks", nsp);
+	tables.open_idx = get_relname_relid("tasks_open_idx", nsp);
+	tables.events = get_relname_relid("cancel_events", nsp);
+	if (!OidIsValid(tables.tasks) || !OidIsValid(tables.open_idx) ||
+		!OidIsValid(tables.events))
+		return;
+
+	rel = table_open(tables.tasks, AccessShareLock);
+	irel = index_open(tables.open_idx, AccessShareLock);
+	erel = table_open(tables.events, AccessShareLock);
+
+	tables.usable = rel->rd_rel->relkind == RELKIND_RELATION &&
+		erel->rd_rel->relkind == RELKIND_RELATION;
+	for (i = 0; i < T_NCOLS && tables.usable; i++)
+	{
+		tables.t[i] = tc_column_number(rel, task_columns[i], true);
+		if (tables.t[i] == InvalidAttrNumber)
+			tables.usable = false;
+	}
+	if (tables.usable)
+		tables.usable = open_index_covers_open_tasks(irel, tables.t) &&
+			events_as_expected(erel, tables.e);
+	if (tables.usable)
+		tables.events_seq = tc_identity_sequence(erel, tables.e[E_ID]);
+
+	table_close(erel, AccessShareLock);
+	index_close(irel, AccessShareLock);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * plain_for_us
+ *		Whether rel runs nothing an UPDATE or INSERT statement would run and
+ *		the single-row routines do not: row-level security, rewrite rules,
+ *		statement-level triggers and triggers with transition tables.
+ */
+static bool
+plain_for_us(Relation rel, CmdType cmd)
+{
+	TriggerDesc *trig = rel->trigdesc;
+
+	if (rel->rd_rel->relrowsecurity || rel->rd_rules != NULL)
+		return false;
+	if (trig == NULL)
+		return true;
+	if (cmd == CMD_UPDATE)
+		return !trig->trig_update_before_statement &&
+			!trig->trig_update_after_statement &&
+			!trig->trig_update_old_table && !trig->trig_update_new_table;
+	return !trig->trig_insert_before_statement &&
+		!trig->trig_insert_after_statement &&
+		!trig->trig_insert_new_table;
+}
+
+static bool
+has_privileges(Oid relid, AclMode mode)
+{
+	return pg_class_aclmask(relid, GetUserId(), mode, ACLMASK_ALL) == mode;
+}
+
+/*
+ * may_run
+ *		The checks that need no relation: the setting, Citus, a read-only
+ *		or parallel transaction.  writes: the call would lock and write.
+ */
+static bool
+may_run(bool writes)
+{
+	if (!tc_fast_path)
+		return false;
+	/* Citus defines citus.version once its library is loaded. */
+	if (GetConfigOption("citus.version", true, false) != NULL)
+		return false;
+	if ((writes && XactReadOnly) || IsInParallelMode())
+		return false;
+	return true;
+}
+
+/* One text value as pointer and length, for byte-wise comparison. */
+typedef struct TextRef
+{
+	const char *data;
+	int			len;
+} TextRef;
+
+static TextRef
+text_ref(Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+	TextRef		ref = {VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)};
+
+	return ref;
+}
+
+static bool
+text_is(Datum value, const char *data, int len)
+{
+	TextRef		ref = text_ref(value);
+
+	return ref.len == len && memcmp(ref.data, data, len) == 0;
+}
+
+/*
+ * What a cancel looks for, ready for comparing with a row: the SQL's
+ * conditions "status IN ('pending', 'reserved') AND completed_at IS NULL
+ * AND canceled_at IS NULL AND task_type = ANY ($2) AND ($3 IS NULL OR
+ * campaign_id = $3)" and "customer = $1".  Text equality is byte equality,
+ * as texteq's is under the deterministic collation of these columns.
+ */
+typedef struct Match
+{
+	TextRef    *types;
+	int			ntypes;
+	bool		has_campaign;
+	int64		campaign_id;
+} Match;
+
+static bool
+row_matches(TupleTableSlot *slot, Datum customer, const Match *m)
+{
+	const AttrNumber *t = tables.t;
+	bool		isnull;
+	Datum		value;
+	TextRef		cust = text_ref(customer);
+	int			i;
+
+	value = slot_getattr(slot, t[T_STATUS], &isnull);
+	if (isnull || !(text_is(value, "pending", 7) ||
+					text_is(value, "reserved", 8)))
+		return false;
+	(void) slot_getattr(slot, t[T_COMPLETED_AT], &isnull);
+	if (!isnull)
+		return false;
+	(void) slot_getattr(slot, t[T_CANCELED_AT], &isnull);
+	if (!isnull)
+		return false;
+	value = slot_getattr(slot, t[T_CUSTOMER], &isnull);
+	if (isnull || !text_is(value, cust.data, cust.len))
+		return false;
+	if (m->has_campaign)
+	{
+		value = slot_getattr(slot, t[T_CAMPAIGN], &isnull);
+		if (isnull || DatumGetInt64(value) != m->campaign_id)
+			return false;
+	}
+	value = slot_getattr(slot, t[T_TASK_TYPE], &isnull);
+	if (isnull)
+		return false;
+	for (i = 0; i < m->ntypes; i++)
+		if (text_is(value, m->types[i].data, m->types[i].len))
+			return true;
+	return false;
+}
+
+/* A task the call found (preview) or locked (cancel). */
+typedef struct FoundTask
+{
+	ItemPointerData tid;		/* the version locked */
+	int			customer;		/* index into the sorted customers */
+	int64		id;
+	Datum		task_type;
+	Datum		status;			/* as found or locked: previous_status */
+} FoundTask;
+
+typedef struct Found
+{
+	FoundTask  *tasks;
+	int			n;
+	int			cap;
+} Found;
+
+static void
+remember(Found *found, TupleTableSlot *slot, int customer)
+{
+	FoundTask  *task;
+	bool		isnull;
+
+	if (found->n == found->cap)
+	{
+		found->cap = found->cap == 0 ? 8 : found->cap * 2;
+		found->tasks = found->tasks == NULL
+			? palloc(sizeof(FoundTask) * found->cap)
+			: repalloc(found->tasks, sizeof(FoundTask) * found->cap);
+	}
+	task = &found->tasks[found->n++];
+	task->tid = slot->tts_tid;
+	task->customer = customer;
+	task->id = DatumGetInt64(slot_getattr(slot, tables.t[T_ID], &isnull));
+	task->task_type = PointerGetDatum(
+		DatumGetTextPCopy(slot_getattr(slot, tables.t[T_TASK_TYPE], &isnull)));
+	task->status = PointerGetDatum(
+		DatumGetTextPCopy(slot_getattr(slot, tables.t[T_STATUS], &isnull)));
+}
+
+/*
+ * lock_found
+ *		Lock the row version in slot (found by the scan) FOR NO KEY UPDATE,
+ *		waiting for other holders; true if the version locked still
+ *		matches.  Mirrors ExecLockRows(): under READ COMMITTED the newest
+ *		version is locked and re-checked, under REPEATABLE READ a row
+ *		changed since the snapshot raises 40001.
+ */
+static bool
+lock_found(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
+		   CommandId cid, Datum customer, const Match *m)
+{
+	ItemPointerData tid = slot->tts_tid;
+	TM_FailureData tmfd;
+	TM_Result	result;
+	uint8		flags = 0;
+
+	if (!IsolationUsesXactSnapshot())
+		flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+
+	result = table_tuple_lock(rel, &tid, snapshot, slot, cid,
+							  LockTupleNoKeyExclusive, LockWaitBlock, flags,
+							  &tmfd);
+	switch (result)
+	{
+		case TM_Ok:
+			return !tmfd.traversed || row_matches(slot, customer, m);
+
+		case TM_SelfModified:
+			/* changed by a later command of this one: not ours to lock */
+			return false;
+
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			if (result == TM_Deleted)
+				return false;
+			elog(ERROR, "unexpected table_tuple_lock status: %u", result);
+			break;
+
+		default:
+			elog(ERROR, "unexpected table_tuple_lock status: %u", result);
+	}
+	return false;				/* keep compiler quiet */
+}
+
+/* The collation compare_customers() sorts by (qsort has no argument). */
+static Oid	customer_sort_collation;
+
+static int
+compare_customers(const void *a, const void *b)
+{
+	TextRef		x = text_ref(*(const Datum *) a);
+	TextRef		y = text_ref(*(const Datum *) b);
+
+	return varstr_cmp(x.data, x.len, y.data, y.len, customer_sort_collation);
+}
+
+/*
+ * sort_customers
+ *		The customers in the order of ORDER BY customer under collation,
+ *		without duplicates; *n is updated.
+ */
+static void
+sort_customers(Datum *customers, int *n, Oid collation)
+{
+	int			kept = 0;
+	int			i;
+
+	customer_sort_collation = collation;
+	qsort(customers, *n, sizeof(Datum), compare_customers);
+	for (i = 0; i < *n; i++)
+	{
+		if (kept > 0 && compare_customers(&customers[kept - 1],
+										  &customers[i]) == 0)
+			continue;
+		customers[kept++] = customers[i];
+	}
+	*n = kept;
+}
+
+/*
+ * find_tasks
+ *		Scan tasks_open_idx for each customer (sorted) and remember the rows
+ *		that match; with lock, lock each in (customer, id) order first and
+ *		remember it only if the locked version matches.
+ */
+static void
+find_tasks(Relation rel, Relation irel, Snapshot snapshot, Datum *customers,
+		   int ncustomers, const Match *m, bool lock, Found *found)
+{
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = tc_index_beginscan(rel, irel, snapshot, 1, 0);
+	CommandId	cid = GetCurrentCommandId(lock);
+	ItemPointerData *candidates = NULL;
+	int			cap = 0;
+	int			c;
+
+	for (c = 0; c < ncustomers; c++)
+	{
+		ScanKeyData key;
+		int			ncand = 0;
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customers[c]);
+		key.sk_collation = irel->rd_indcollation[0];
+		index_rescan(scan, &key, 1, NULL, 0);
+		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			if (!row_matches(slot, customers[c], m))
+				continue;
+			if (!lock)
+			{
+				remember(found, slot, c);
+				continue;
+			}
+			if (ncand == cap)
+			{
+				cap = cap == 0 ? 8 : cap * 2;
+				candidates = candidates == NULL
+					? palloc(sizeof(ItemPointerData) * cap)
+					: repalloc(candidates, sizeof(ItemPointerData) * cap);
+			}
+			candidates[ncand++] = slot->tts_tid;
+		}
+
+		/* The index returns a customer's rows by ascending id. */
+		for (i = 0; i < ncand; i++)
+		{
+			if (!table_tuple_fetch_row_version(rel, &candidates[i], snapshot,
+											   slot))
+				elog(ERROR, "task found by the scan is no longer visible");
+			if (lock_found(rel, slot, snapshot, cid, customers[c], m))
+				remember(found, slot, c);
+		}
+	}
+
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * tc_init_range_table
+ *		The executor's range table of the two target relations, each with
+ *		the columns it writes, as a statement's would have them.  PostgreSQL
+ *		16 moved the privilege fields into RTEPermissionInfo; 18 added the
+ *		set of unpruned relations.
+ */
+static void
+tc_init_range_table(EState *estate, RangeTblEntry *tasks_rte,
+					Bitmapset *updated, RangeTblEntry *events_rte,
+					Bitmapset *inserted)
+{
+	List	   *rtable = list_make2(tasks_rte, events_rte);
+#if PG_VERSION_NUM >= 160000
+	List	   *perminfos = NIL;
+	RTEPermissionInfo *perm;
+
+	perm = addRTEPermissionInfo(&perminfos, tasks_rte);
+	perm->requiredPerms = ACL_SELECT | ACL_UPDATE;
+	perm->updatedCols = updated;
+	perm = addRTEPermissionInfo(&perminfos, events_rte);
+	perm->requiredPerms = ACL_SELECT | ACL_INSERT;
+	perm->insertedCols = inserted;
+#if PG_VERSION_NUM >= 180000
+	ExecInitRangeTable(estate, rtable, perminfos, bms_add_range(NULL, 1, 2));
+#else
+	ExecInitRangeTable(estate, rtable, perminfos);
+#endif
+#else
+	tasks_rte->requiredPerms = ACL_SELECT | ACL_UPDATE;
+	tasks_rte->updatedCols = updated;
+	events_rte->requiredPerms = ACL_SELECT | ACL_INSERT;
+	events_rte->insertedCols = inserted;
+	ExecInitRangeTable(estate, rtable);
+#endif
+}
+
+/*
+ * The executor state for writing: tasks is range table entry 1, with the
+ * columns a cancel sets as its updated columns (so per-column triggers
+ * fire as for the UPDATE statement), cancel_events entry 2.
+ */
+typedef struct Writer
+{
+	EState	   *estate;
+	ResultRelInfo *tasks;
+	ResultRelInfo *events;
+	EPQState	epq;
+} Writer;
+
+static RangeTblEntry *
+target_rte(Relation rel)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	return rte;
+}
+
+static void
+writer_begin(Writer *w, Relation rel, Relation erel)
+{
+	static const int set_columns[] = {T_STATUS, T_CANCELED_AT, T_JOURNEY_ID,
+	T_JOURNEY_NAME, T_AGENT, T_REASON, T_EVENT_ID};
+	RangeTblEntry *tasks_rte = target_rte(rel);
+	RangeTblEntry *events_rte = target_rte(erel);
+	Bitmapset  *updated = NULL;
+	Bitmapset  *inserted = NULL;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(set_columns); i++)
+		updated = bms_add_member(updated, tables.t[set_columns[i]] -
+								 FirstLowInvalidHeapAttributeNumber);
+	for (i = 0; i < E_NCOLS; i++)
+		inserted = bms_add_member(inserted, tables.e[i] -
+								  FirstLowInvalidHeapAttributeNumber);
+
+	w->estate = CreateExecutorState();
+	tc_init_range_table(w->estate, tasks_rte, updated, events_rte, inserted);
+
+	w->tasks = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->tasks, rel, 1, NULL, 0);
+	w->events = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->events, erel, 2, NULL, 0);
+	w->estate->es_opened_result_relations =
+		list_make2(w->tasks, w->events);
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	w->estate->es_snapshot = GetActiveSnapshot();
+	ExecOpenIndices(w->tasks, false);
+	ExecOpenIndices(w->events, false);
+	tc_eval_plan_qual_init(&w->epq, w->estate);
+	AfterTriggerBeginQuery();
+}
+
+static void
+writer_end(Writer *w)
+{
+	/* AFTER ROW triggers queued by the writes fire here, as at statement end */
+	AfterTriggerEndQuery(w->estate);
+	EvalPlanQualEnd(&w->epq);
+	ExecCloseResultRelations(w->estate);
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	FreeExecutorState(w->estate);
+}
+
+/*
+ * insert_event
+ *		Insert one customer's cancel_events row, as insert_event_sql does
+ *		(defaults included), queue its notification, return its id.
+ */
+static int64
+insert_event(Writer *w, Datum customer, Datum ids, const CancelAudit *audit)
+{
+	Relation	erel = w->events->ri_RelationDesc;
+	TupleTableSlot *slot = ExecInitExtraTupleSlot(w->estate,
+												  RelationGetDescr(erel),
+												  &TTSOpsVirtual);
+	const AttrNumber *e = tables.e;
+	int64		event_id = nextval_internal(tables.events_seq, false);
+	int			i;
+
+	ExecClearTuple(slot);
+	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+	}
+#define SET_EVENT(col, value) \
+	(slot->tts_values[e[col] - 1] = (value), \
+	 slot->tts_isnull[e[col] - 1] = false)
+	SET_EVENT(E_ID, Int64GetDatum(event_id));
+	SET_EVENT(E_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	SET_EVENT(E_CUSTOMER, customer);
+	if (audit->has_journey)
+		SET_EVENT(E_JOURNEY_ID, Int64GetDatum(audit->journey_id));
+	if (audit->journey_name != (Datum) 0)
+		SET_EVENT(E_JOURNEY_NAME, audit->journey_name);
+	if (audit->agent != (Datum) 0)
+		SET_EVENT(E_AGENT, audit->agent);
+	SET_EVENT(E_MODE, CStringGetTextDatum(audit->mode));
+	if (audit->arg != (Datum) 0)
+		SET_EVENT(E_ARG, audit->arg);
+	SET_EVENT(E_TASK_IDS, ids);
+	SET_EVENT(E_TXID, FullTransactionIdGetDatum(GetTopFullTransactionId()));
+#undef SET_EVENT
+	ExecStoreVirtualTuple(slot);
+
+	ExecSimpleRelationInsert(w->events, w->estate, slot);
+	if (!ItemPointerIsValid(&slot->tts_tid))
+		tc_report_skipped_write(true);
+
+	tc_notify_at_commit(TextDatumGetCString(customer));
+	return event_id;
+}
+
+/*
+ * cancel_row
+ *		Cancel the locked task at tid, as update_one_sql does: status,
+ *		canceled_at = now(), the audit and the event id.
+ */
+static void
+cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
+		   ItemPointer tid, const CancelAudit *audit, int64 event_id)
+{
+	Relation	rel = w->tasks->ri_RelationDesc;
+	const AttrNumber *t = tables.t;
+	int			natts = RelationGetDescr(rel)->natts;
+
+	if (!table_tuple_fetch_row_version(rel, tid, SnapshotAny, oldslot))
+		elog(ERROR, "locked task is missing");
+	slot_getallattrs(oldslot);
+
+	ExecClearTuple(newslot);
+	memcpy(newslot->tts_values, oldslot->tts_values, sizeof(Datum) * natts);
+	memcpy(newslot->tts_isnull, oldslot->tts_isnull, sizeof(bool) * natts);
+#define SET_TASK(col, value, null) \
+	(newslot->tts_values[t[col] - 1] = (value), \
+	 newslot->tts_isnull[t[col] - 1] = (null))
+	SET_TASK(T_STATUS, CStringGetTextDatum("canceled"), false);
+	SET_TASK(T_CANCELED_AT,
+			 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
+	SET_TASK(T_JOURNEY_ID, Int64GetDatum(audit->journey_id),
+			 !audit->has_journey);
+	SET_TASK(T_JOURNEY_NAME, audit->journey_name,
+			 audit->journey_name == (Datum) 0);
+	SET_TASK(T_AGENT, audit->agent, audit->agent == (Datum) 0);
+	SET_TASK(T_REASON, audit->reason, false);
+	SET_TASK(T_EVENT_ID, Int64GetDatum(event_id), false);
+#undef SET_TASK
+	ExecStoreVirtualTuple(newslot);
+
+	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);
+	/* the update stores the new version's TID; a skipped one leaves none */
+	if (!ItemPointerIsValid(&newslot->tts_tid))
+		tc_report_skipped_write(false);
+}
+
+/*
+ * write_cancel
+ *		Write the cancel of the locked tasks: per customer one event, then
+ *		its tasks (cancel_write.c's order).
+ */
+static void
+write_cancel(Relation rel, Relation erel, Datum *customers,
+			 const Found *found, const CancelAudit *audit)
+{
+	Writer		w;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	int			first = 0;
+
+	/* the UPDATE statement's table lock; the SELECT took ROW SHARE */
+	LockRelationOid(RelationGetRelid(rel), RowExclusiveLock);
+	writer_begin(&w, rel, erel);
+	oldslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
+									 table_slot_callbacks(rel));
+	newslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
+									 &TTSOpsVirtual);
+
+	while (first < found->n)
+	{
+		int			customer = found->tasks[first].customer;
+		int			last = first;
+		Datum	   *ids;
+		int64		event_id;
+		int			i;
+
+		while (last + 1 < found->n && found->tasks[last + 1].customer == customer)
+			last++;
+		ids = palloc(sizeof(Datum) * (last - first + 1));
+		for (i = first; i <= last; i++)
+			ids[i - first] = Int64GetDatum(found->tasks[i].id);
+		event_id = insert_event(&w, customers[customer],
+								PointerGetDatum(construct_array_builtin(ids, last - first + 1, INT8OID)),
+								audit);
+		for (i = first; i <= last; i++)
+		{
+			ItemPointerData tid = found->tasks[i].tid;
+
+			cancel_row(&w, oldslot, newslot, &tid, audit, event_id);
+		}
+		first = last + 1;
+	}
+
+	writer_end(&w);
+}
+
+/*
+ * put_rows
+ *		The result: task_id, [customer,] task_type, previous_status (or
+ *		status for a preview), in (customer, id) order.
+ */
+static void
+put_rows(ReturnSetInfo *rsinfo, Datum *customers, const Found *found,
+		 bool with_customer)
+{
+	int			i;
+
+	for (i = 0; i < found->n; i++)
+	{
+		const FoundTask *task = &found->tasks[i];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int			k = 0;
+
+		values[k++] = Int64GetDatum(task->id);
+		if (with_customer)
+			values[k++] = customers[task->customer];
+		values[k++] = task->task_type;
+		values[k++] = task->status;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/*
+ * tc_direct_cancel
+ *		The fast path of a cancel (lock true) or a preview (lock false) of
+ *		the given customers (text Datums, any order, duplicates allowed),
+ *		for task types types (text[]) and, when has_campaign, one campaign.
+ *		Puts the result rows into rsinfo and returns true; or returns false
+ *		having done nothing, when the SPI path must run instead (file
+ *		header).  with_customer: the array form's result columns.
+ *		audit: what a cancel records; unused for a preview.
+ *
+ * Runs inside the caller's SPI connection, after the lookups; allocates in
+ * the current (per-call) memory context.
+ */
+bool
+tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
+				 bool has_campaign, int64 campaign_id, bool lock,
+				 bool with_customer, const CancelAudit *audit,
+				 ReturnSetInfo *rsinfo)
+{
+	LOCKMODE	lockmode = lock ? RowShareLock : AccessShareLock;
+	Relation	rel;
+	Relation	irel;
+	Relation	erel = NULL;
+	Snapshot	snapshot;
+	Match		m = {0};
+	Found		found = {0};
+	Datum	   *elems;
+	int			i;
+
+	if (!may_run(lock))
+		return false;
+	if (!tables.valid)
+		load_tables();
+	if (!tables.usable ||
+		!has_privileges(tables.tasks, lock ? ACL_SELECT | ACL_UPDATE : ACL_SELECT) ||
+		(lock && !has_privileges(tables.events, ACL_SELECT | ACL_INSERT)))
+		return false;
+
+	rel = table_open(tables.tasks, lockmode);
+	irel = index_open(tables.open_idx, AccessShareLock);
+	if (lock)
+		erel = table_open(tables.events, RowExclusiveLock);
+	/* opening may have processed invalidations that changed what we know */
+	if (!tables.valid || !tables.usable || !plain_for_us(rel, CMD_UPDATE) ||
+		(lock && !plain_for_us(erel, CMD_INSERT)))
+	{
+		if (erel != NULL)
+			table_close(erel, NoLock);
+		index_close(irel, NoLock);
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	deconstruct_array_builtin(DatumGetArrayTypeP(types), TEXTOID, &elems,
+							  NULL, &m.ntypes);
+	m.types = palloc(sizeof(TextRef) * Max(m.ntypes, 1));
+	for (i = 0; i < m.ntypes; i++)
+		m.types[i] = text_ref(elems[i]);
+	m.has_campaign = has_campaign;
+	m.campaign_id = campaign_id;
+	sort_customers(customers, &ncustomers, irel->rd_indcollation[0]);
+
+	/* as SPI does for each statement that is not read-only */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	CommandCounterIncrement();
+	UpdateActiveSnapshotCommandId();
+	snapshot = GetActiveSnapshot();
+
+	find_tasks(rel, irel, snapshot, customers, ncustomers, &m, lock, &found);
+	if (lock && found.n > 0)
+		write_cancel(rel, erel, customers, &found, audit);
+	put_rows(rsinfo, customers, &found, with_customer);
+
+	PopActiveSnapshot();
+	if (erel != NULL)
+		table_close(erel, NoLock);
+	index_close(irel, NoLock);
+	table_close(rel, NoLock);
+	return true;
+}

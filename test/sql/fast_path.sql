@@ -1,0 +1,113 @@
+-- fast_path: cancel_tasks and preview_cancel read, lock and write tasks
+-- directly (src/cancel_direct.c) unless task_cancel.fast_path is off or
+-- something about the tables needs the SQL statements.  Either way the
+-- caller sees the same rows, errors and side effects; this file shows the
+-- setting and the cases where the two ways could differ.  (The races run
+-- with the fast path on and off: test/run.)
+CREATE EXTENSION task_cancel;
+
+SELECT task_cancel.register_journey(1, 'Lost lead cleanup');
+
+-- On by default; any user may turn it off for a session or a transaction.
+SELECT task_cancel.create_task('+15550000', 'inbound_call');
+SELECT boot_val, context FROM pg_settings WHERE name = 'task_cancel.fast_path';
+
+-- The operator's row triggers on tasks fire on the fast path too, column
+-- lists included, and see the canceled row.  (They run as the cancel does:
+-- as the extension's owner, with search_path pg_catalog, pg_temp.)
+CREATE TABLE audit_log (task_id bigint, old_status text, new_status text, reason text);
+CREATE FUNCTION log_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.audit_log VALUES (NEW.id, OLD.status, NEW.status, NEW.cancel_reason);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER log_status AFTER UPDATE OF status ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION log_status();
+SELECT task_cancel.create_task('+15550001', 'inbound_call');
+SELECT task_cancel.create_task('+15550001', 'voicemail');
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
+SELECT * FROM audit_log ORDER BY task_id;
+DROP TRIGGER log_status ON task_cancel.tasks;
+
+-- A BEFORE UPDATE trigger that skips the row (returns NULL) would leave a
+-- locked task uncanceled while the result and the event list it: the
+-- cancel fails instead (09000), and changes nothing.
+CREATE FUNCTION skip_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RETURN NULL; END $$;
+CREATE TRIGGER skip_row BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION skip_row();
+SELECT task_cancel.create_task('+15550002', 'inbound_call');
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550002', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT status FROM task_cancel.tasks WHERE customer = '+15550002';
+SELECT count(*) AS events FROM task_cancel.cancel_events WHERE customer = '+15550002';
+DROP TRIGGER skip_row ON task_cancel.tasks;
+
+-- Statement-level triggers fire only for statements: with one on tasks the
+-- cancel runs its UPDATE statement (the fast path declines), so it fires.
+CREATE TABLE statements (n int);
+CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.statements VALUES (1); RETURN NULL; END $$;
+CREATE TRIGGER count_statement AFTER UPDATE ON task_cancel.tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION count_statement();
+SELECT * FROM task_cancel.cancel_tasks('+15550002', 'all', NULL, 1);
+SELECT count(*) AS statement_triggers FROM statements;
+DROP TRIGGER count_statement ON task_cancel.tasks;
+
+-- A read-only transaction gets the error the statements give (25006).
+SELECT task_cancel.create_task('+15550003', 'inbound_call');
+BEGIN READ ONLY;
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT * FROM task_cancel.preview_cancel('+15550003', 'all', NULL);
+ROLLBACK;
+
+-- Without tasks_open_idx (an operator dropped it) the statements run, and
+-- find the same rows.
+BEGIN;
+DROP INDEX task_cancel.tasks_open_idx;
+SELECT * FROM task_cancel.preview_cancel('+15550003', 'all', NULL);
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+ROLLBACK;
+
+-- The array form: customers in ORDER BY customer order, each once, with
+-- one event each, whichever way it runs.
+SELECT task_cancel.create_task(c, 'inbound_call')
+  FROM unnest(ARRAY['+15550005', '+15550004', '+15550006']) AS c;
+BEGIN;
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550006', '+15550004', '+15550006', '+15550005'], 'all', NULL, 1);
+SELECT customer, task_ids, mode FROM task_cancel.cancel_events
+ WHERE customer IN ('+15550004', '+15550005', '+15550006') ORDER BY customer;
+ROLLBACK;
+SET task_cancel.fast_path = off;
+BEGIN;
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550006', '+15550004', '+15550006', '+15550005'], 'all', NULL, 1);
+SELECT customer, task_ids, mode FROM task_cancel.cancel_events
+ WHERE customer IN ('+15550004', '+15550005', '+15550006') ORDER BY customer;
+ROLLBACK;
+RESET task_cancel.fast_path;
+
+-- Both ways write the same audit and event: cancel one customer each way,
+-- in one transaction, and compare everything but the ids.
+SELECT task_cancel.create_task('+15550007', 'outbound_call');
+SELECT task_cancel.create_task('+15550008', 'outbound_call');
+BEGIN;
+SELECT * FROM task_cancel.cancel_tasks('+15550007', 'task_type', 'outbound_call', 1);
+SET LOCAL task_cancel.fast_path = off;
+SELECT * FROM task_cancel.cancel_tasks('+15550008', 'task_type', 'outbound_call', 1);
+SELECT customer, status, canceled_at = now() AS at_now, canceled_by_journey_id,
+       canceled_by_journey_name, canceled_by_agent, cancel_reason,
+       (SELECT e.task_ids = ARRAY[t.id] FROM task_cancel.cancel_events AS e
+         WHERE e.id = t.cancel_event_id AND e.customer = t.customer) AS event_lists_it
+  FROM task_cancel.tasks AS t WHERE customer IN ('+15550007', '+15550008') ORDER BY customer;
+SELECT customer, at = now() AS at_now, canceled_by_journey_id, canceled_by_journey_name,
+       canceled_by_agent, mode, arg, txid = pg_current_xact_id() AS this_txid
+  FROM task_cancel.cancel_events WHERE customer IN ('+15550007', '+15550008') ORDER BY customer;
+COMMIT;
+
+DROP TABLE audit_log, statements;
+DROP FUNCTION log_status(), skip_row(), count_statement();
+DROP EXTENSION task_cancel;
