@@ -110,11 +110,11 @@ static const char *const event_columns[E_NCOLS] = {
 
 /*
  * What the fast path found out about the tables, once per backend and again
- * after any relcache invalidation of them (DDL, GRANT, index builds).
+ * after any relcache invalidation (DDL, GRANT, index builds; columns.c).
  */
 typedef struct DirectTables
 {
-	bool		valid;			/* the fields below are current */
+	uint64		epoch;			/* tc_relcache_epoch() when loaded; 0: never */
 	bool		usable;			/* the tables are as the fast path needs */
 	Oid			tasks;
 	Oid			open_idx;
@@ -125,14 +125,12 @@ typedef struct DirectTables
 } DirectTables;
 
 static DirectTables tables;
-static bool callback_registered = false;
 
-static void
-tables_changed(Datum arg pg_attribute_unused(), Oid relid)
+/* Whether tables is current: loaded in this relcache epoch (columns.c). */
+static bool
+tables_current(void)
 {
-	if (relid == InvalidOid || relid == tables.tasks ||
-		relid == tables.open_idx || relid == tables.events)
-		tables.valid = false;
+	return tables.epoch == tc_relcache_epoch();
 }
 
 /*
@@ -256,14 +254,12 @@ load_tables(void)
 	Relation	erel;
 	int			i;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(tables_changed, (Datum) 0);
-		callback_registered = true;
-	}
-
 	memset(&tables, 0, sizeof(tables));
-	tables.valid = true;
+	/*
+	 * Stamped before reading: an invalidation processed while we read
+	 * leaves what we read stale, and the next check loads it again.
+	 */
+	tables.epoch = tc_relcache_epoch();
 	if (!OidIsValid(nsp))
 		return;
 	tables.tasks = get_relname_relid("tasks", nsp);
@@ -913,7 +909,7 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 
 	if (!may_run(lock))
 		return false;
-	if (!tables.valid)
+	if (!tables_current())
 		load_tables();
 	if (!tables.usable ||
 		!has_privileges(tables.tasks, lock ? ACL_SELECT | ACL_UPDATE : ACL_SELECT) ||
@@ -924,8 +920,22 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 	irel = index_open(tables.open_idx, AccessShareLock);
 	if (lock)
 		erel = table_open(tables.events, RowExclusiveLock);
-	/* opening may have processed invalidations that changed what we know */
-	if (!tables.valid || !tables.usable || !plain_for_us(rel, CMD_UPDATE) ||
+
+	/*
+	 * Opening may have processed invalidations: look again, now that the
+	 * locks we hold keep the tables as they are, and decline if they are
+	 * not the ones we opened.
+	 */
+	if (!tables_current())
+	{
+		Oid			opened[3] = {tables.tasks, tables.open_idx, tables.events};
+
+		load_tables();
+		if (tables.tasks != opened[0] || tables.open_idx != opened[1] ||
+			tables.events != opened[2])
+			tables.usable = false;
+	}
+	if (!tables.usable || !plain_for_us(rel, CMD_UPDATE) ||
 		(lock && !plain_for_us(erel, CMD_INSERT)))
 	{
 		if (erel != NULL)

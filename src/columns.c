@@ -8,6 +8,14 @@
  * by a later version (or a 1.0 table not yet updated) cannot shift what
  * they read.
  *
+ * Looking a name up costs a comparison with every column before it, so
+ * the callers keep what they found for the life of the backend, together
+ * with tc_relcache_epoch() at the time: it changes whenever any relcache
+ * entry is invalidated (every ALTER TABLE does that for its table), and a
+ * cache made in an older epoch is looked up again.  One callback serves
+ * them all; the number of relcache callbacks per backend is small and
+ * fixed.
+ *
  * IDENTIFICATION
  *	  src/columns.c
  *
@@ -16,6 +24,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
 
 #include "task_cancel.h"
@@ -40,4 +49,31 @@ tc_column_number(Relation rel, const char *name, bool missing_ok)
 			 name, RelationGetRelationName(rel));
 	}
 	return (AttrNumber) attnum;
+}
+
+static uint64 relcache_epoch = 1;
+static bool epoch_callback_registered = false;
+
+static void
+relcache_changed(Datum arg pg_attribute_unused(),
+				 Oid relid pg_attribute_unused())
+{
+	relcache_epoch++;
+}
+
+/*
+ * tc_relcache_epoch
+ *		A number that changes whenever a relcache entry is invalidated, so
+ *		that a cache of column numbers (or relation oids) made under an
+ *		older number is stale.  Never 0, which callers use for "none".
+ */
+uint64
+tc_relcache_epoch(void)
+{
+	if (!epoch_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(relcache_changed, (Datum) 0);
+		epoch_callback_registered = true;
+	}
+	return relcache_epoch;
 }

@@ -107,8 +107,8 @@ static const char *const audit_column_names[] = {
 
 /*
  * Column numbers of the columns the guard reads.  Looked up by name once
- * per statement and kept in fn_extra, which lives as long as the trigger's
- * FmgrInfo: one query, during which the table's row type cannot change.
+ * per backend and again after a relcache invalidation (columns.c): every
+ * router step fires the guard, and the lookups cost more than its checks.
  */
 typedef struct GuardColumns
 {
@@ -121,16 +121,21 @@ typedef struct GuardColumns
 	TaskRowColumns row;			/* what the row rules read */
 } GuardColumns;
 
+static GuardColumns guard_cols;
+static Oid	guard_cols_relid = InvalidOid;
+static uint64 guard_cols_epoch = 0;
+
 static GuardColumns *
-guard_columns(FunctionCallInfo fcinfo, Relation rel)
+guard_columns(FunctionCallInfo fcinfo pg_attribute_unused(), Relation rel)
 {
-	GuardColumns *cols = (GuardColumns *) fcinfo->flinfo->fn_extra;
+	GuardColumns *cols = &guard_cols;
+	uint64		epoch = tc_relcache_epoch();
 	int			i;
 
-	if (cols != NULL)
+	if (guard_cols_relid == RelationGetRelid(rel) && guard_cols_epoch == epoch)
 		return cols;
 
-	cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardColumns));
+	guard_cols_relid = InvalidOid;
 	cols->id = tc_column_number(rel, "id", false);
 	cols->status = tc_column_number(rel, "status", false);
 	cols->completed_at = tc_column_number(rel, "completed_at", false);
@@ -141,7 +146,8 @@ guard_columns(FunctionCallInfo fcinfo, Relation rel)
 	cols->expires_at = tc_column_number(rel, "expires_at", true);
 	tc_task_row_columns(rel, &cols->row);
 
-	fcinfo->flinfo->fn_extra = cols;
+	guard_cols_relid = RelationGetRelid(rel);
+	guard_cols_epoch = epoch;
 	return cols;
 }
 

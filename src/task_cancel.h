@@ -35,6 +35,7 @@ extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,
 								   bool missing_ok);
+extern uint64 tc_relcache_epoch(void);
 
 /* task_row_check.c: the rules of a valid task row */
 #define TC_MAX_CUSTOMER_BYTES 1000

@@ -280,6 +280,10 @@ typedef struct NewTaskColumns
 	AttrNumber	created_at;		/* tells a task created now from history */
 } NewTaskColumns;
 
+static NewTaskColumns new_task_cols;
+static Oid	new_task_cols_relid = InvalidOid;
+static uint64 new_task_cols_epoch = 0;
+
 /*
  * tc_check_new_task
  *		AFTER INSERT FOR EACH ROW trigger on task_cancel.tasks (trigger
@@ -291,7 +295,7 @@ typedef struct NewTaskColumns
  *
  * Raises 23514 or 22001 (the statement then fails, its rows with it), and
  * 39P01 when attached any other way.  Column numbers are looked up once
- * per statement and kept in fn_extra.
+ * per backend, and again after a relcache invalidation (columns.c).
  */
 Datum
 tc_check_new_task(PG_FUNCTION_ARGS)
@@ -316,14 +320,15 @@ tc_check_new_task(PG_FUNCTION_ARGS)
 
 	rel = trigdata->tg_relation;
 	tuple = trigdata->tg_trigtuple;
-	cols = (NewTaskColumns *) fcinfo->flinfo->fn_extra;
-	if (cols == NULL)
+	cols = &new_task_cols;
+	if (new_task_cols_relid != RelationGetRelid(rel) ||
+		new_task_cols_epoch != tc_relcache_epoch())
 	{
-		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
-								  sizeof(NewTaskColumns));
+		new_task_cols_relid = InvalidOid;
 		tc_task_row_columns(rel, &cols->row);
 		cols->created_at = tc_column_number(rel, "created_at", false);
-		fcinfo->flinfo->fn_extra = cols;
+		new_task_cols_relid = RelationGetRelid(rel);
+		new_task_cols_epoch = tc_relcache_epoch();
 	}
 
 	value = heap_getattr(tuple, cols->created_at, RelationGetDescr(rel),
