@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Summarize bench/run's raw.csv into results.md, and plot W6 (w6.png).
 
+W9 (bench/deep_history) rows are "W9-<form>", variant shallow (size 5) or
+deep (size: the number of past tasks).
+
 Medians over rounds; a ratio is taken between variants of the same round
 (they ran back to back), then reported as median [min-max] over rounds.
 """
@@ -27,6 +30,12 @@ def median_tps(key, v):
 
 def ratios(key, num, den):
     return [tps[key][(num, r)] / tps[key][(den, r)] for r in rounds(key)]
+
+
+W9_FORMS = {"all": "cancel_tasks all", "task_type": "cancel_tasks task_type",
+            "campaign": "cancel_tasks campaign", "array": "array form, 1 of 10 customers",
+            "preview": "preview_cancel all", "cancel_task": "cancel_task, end_campaigns",
+            "block": "block_customer"}
 
 
 def fmt(rs):
@@ -96,6 +105,35 @@ if len(lat) >= 2:
     goals.append("W6: ours latency(%d)/latency(%d) = %.2f, goal <= 1.5: %s" % (
         hi, lo, growth[2], "met" if growth[2] <= 1.5 else "MISSED"))
 
+w9 = sorted({k[0] for k in tps if k[0].startswith("W9-")},
+            key=lambda w: list(W9_FORMS).index(w[3:]) if w[3:] in W9_FORMS else 99)
+if w9:
+    depths = sorted({k[2] for k in tps if k[0] in w9 and k[2] != 5})
+    say("")
+    say("W9, deep history: latency (ms, 1 client) for a customer with 5 past tasks")
+    say("(shallow) and with %s, each with 2 waiting tasks; ratio deep/shallow" %
+        " and ".join("{:,}".format(d) for d in depths))
+    say("within a round, median [min-max]:")
+    say("")
+    say("| form | shallow | " + " | ".join("{:,}".format(d) for d in depths) + " | " +
+        " | ".join("{:,}/shallow".format(d) for d in depths) + " |")
+    say("|---|---|" + "---|" * (2 * len(depths)))
+    for w in w9:
+        shallow = (w, 1, 5)
+        cells, rcells = [], []
+        for d in depths:
+            deep = (w, 1, d)
+            cells.append("%.3f" % (1000.0 / median_tps(deep, "deep")))
+            rs = [tps[shallow][("shallow", r)] / tps[deep][("deep", r)]
+                  for r in rounds(deep) if ("shallow", r) in tps[shallow]]
+            rcells.append(fmt(rs))
+            m = statistics.median(rs)
+            goals.append("W9 %s, %s past tasks: deep/shallow latency = %.2f, goal <= 1.5: %s" % (
+                W9_FORMS.get(w[3:], w[3:]), "{:,}".format(d), m, "met" if m <= 1.5 else "MISSED"))
+        say("| %s | %.3f | %s | %s |" % (W9_FORMS.get(w[3:], w[3:]),
+                                         1000.0 / median_tps(shallow, "shallow"),
+                                         " | ".join(cells), " | ".join(rcells)))
+
 mem = [l for l in open(outdir + "/memory.txt").read().split("\n") if l.startswith("after")]
 if len(mem) == 2:
     small, big = (int(l.split(": ")[1].split()[0]) for l in mem)
@@ -119,6 +157,10 @@ if instr:
             goal = {"W1": 1.15, "W2": 1.15, "W4": 1.3}[cells[0]]
             goals.append("%s by instructions: A/ours = %.2f, goal >= %.2f: %s" % (
                 cells[0], a / ours, goal, "met" if a / ours >= goal else "MISSED"))
+        if len(cells) == 4 and cells[0].startswith("W9 ") and cells[1].isdigit():
+            ratio = float(cells[3])
+            goals.append("%s by instructions: deep/shallow = %.2f, goal <= 1.5: %s" % (
+                cells[0], ratio, "met" if ratio <= 1.5 else "MISSED"))
         if len(cells) == 5 and cells[4].endswith("%") and cells[0].isdigit():
             cost = float(cells[4].rstrip(" %"))
             goals.append("W7 by instructions: C guard costs %.1f %%, goal <= 5 %%: %s" % (
