@@ -33,6 +33,14 @@
  * Memory: the list and its strings live in TopTransactionContext and go
  * with the transaction; the static pointer is reset at every end.
  *
+ * The price (1.2, bench/commits): PostgreSQL lets one notifying
+ * transaction of a database commit at a time -- PreCommit_Notify() takes a
+ * database-wide lock that is held until the commit record is flushed -- so
+ * canceling transactions lose group commit among themselves.  Where
+ * consumers poll cancel_events_since() anyway, the setting
+ * task_cancel.notify = off (superuser; ALTER ROLE ... SET for the journey
+ * engine's role) leaves notifications out and the events in.
+ *
  * IDENTIFICATION
  *	  src/commit_notify.c
  *
@@ -46,6 +54,8 @@
 #include "utils/memutils.h"
 
 #include "task_cancel.h"
+
+bool		tc_notify = true;
 
 /*
  * Async_Notify() refuses a payload of this many bytes or more; the same
@@ -147,6 +157,8 @@ tc_notify_at_commit(const char *customer)
 	MemoryContext old;
 	PendingNotify *p;
 
+	if (!tc_notify)
+		return;
 	if (!callbacks_registered)
 	{
 		RegisterXactCallback(notify_xact_callback, NULL);

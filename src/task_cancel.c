@@ -118,7 +118,8 @@ void		_PG_init(void);
 
 /*
  * _PG_init
- *		Define the extension's one setting, task_cancel.fast_path.
+ *		Define the extension's settings: task_cancel.fast_path
+ *		(cancel_direct.c) and task_cancel.notify (commit_notify.c).
  */
 void
 _PG_init(void)
@@ -130,6 +131,16 @@ _PG_init(void)
 							 &tc_fast_path,
 							 true,
 							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("task_cancel.notify",
+							 "Notifies listeners of channel task_cancel_events of every committed cancel.",
+							 "When off, cancels write their events but send no notification, and "
+							 "canceling transactions keep group commit (PostgreSQL commits notifying "
+							 "transactions one at a time); consumers then poll cancel_events_since().",
+							 &tc_notify,
+							 true,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("task_cancel");

@@ -84,6 +84,7 @@ typedef struct CancelAudit
 #define TC_EVENTS_CHANNEL "task_cancel_events"
 
 /* commit_notify.c */
+extern bool tc_notify;
 extern void tc_notify_at_commit(const char *customer);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,

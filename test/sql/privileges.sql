@@ -105,6 +105,13 @@ INSERT INTO task_cancel.blocked_customers (customer, reason) VALUES ('+15550009'
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM task_cancel.cancel_events;
 \echo :LAST_ERROR_SQLSTATE
+-- It cannot silence the notifications other consumers rely on (only a
+-- superuser, or ALTER ROLE ... SET by one, can), and may take the slower
+-- SQL path for itself.
+SET task_cancel.notify = off;
+\echo :LAST_ERROR_SQLSTATE
+SET task_cancel.fast_path = off;
+RESET task_cancel.fast_path;
 RESET ROLE;
 
 -- The router reserves and accepts, and cannot cancel.
