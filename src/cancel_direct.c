@@ -21,13 +21,16 @@
  *	  the same conditions (what EvalPlanQual does for the SELECT ... FOR NO
  *	  KEY UPDATE); under REPEATABLE READ it raises 40001 as the executor
  *	  would.  The result shows each task's status as locked.
- *	- Writes: one cancel_events row per customer, then the tasks, through
- *	  ExecSimpleRelationInsert/Update, which fire the row triggers (the
- *	  status guard, the event stamp, foreign keys, the operator's own),
- *	  check constraints and maintain every index.  Values and defaults are
- *	  those of cancel_write.c's statements; the notification is queued the
- *	  same way.  Predicate locks for SERIALIZABLE are taken by the index
- *	  and heap access methods themselves.
+ *	- Writes: as cancel_write.c's two statements, one cancel_events row
+ *	  per customer and then the tasks, each step in a command of its own
+ *	  whose AFTER triggers fire at its end; through ExecSimpleRelation-
+ *	  Insert/Update, which fire the row triggers (the status guard, the
+ *	  event stamp, foreign keys, the operator's own), check constraints
+ *	  and maintain every index.  Values and defaults are those of the
+ *	  statements, the event id the one stored (RETURNING id); the
+ *	  notification is queued the same way.  cancel_events is locked only
+ *	  when there is something to write.  Predicate locks for SERIALIZABLE
+ *	  are taken by the index and heap access methods themselves.
  *
  * Where one of these could differ, the fast path declines before it does
  * anything and the caller runs the SPI path: the setting
@@ -35,9 +38,12 @@
  * and only SQL is routed to the shards); the transaction is read-only (so
  * the error is the one SQL gives); the caller lacks a privilege the
  * statements would check; tasks or cancel_events has row-level security,
- * rules, statement-level or transition-table triggers, or columns or
- * defaults we do not know; tasks_open_idx is missing, not valid, or not
- * an index of every open task by (customer, id).
+ * rules, statement-level or transition-table triggers, stored generated
+ * columns, or columns or defaults we do not know; tasks_open_idx is
+ * missing, not valid, or not an ascending index of every open task by
+ * (customer, id) in the customer column's (deterministic) collation.  If
+ * cancel_events turns out to be such a table only once it is locked, the
+ * rows already locked are written with the statements.
  *
  * IDENTIFICATION
  *	  src/cancel_direct.c
@@ -54,6 +60,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class_d.h"
+#include "catalog/pg_collation_d.h"
 #include "catalog/pg_opfamily_d.h"
 #include "catalog/pg_type_d.h"
 #include "commands/sequence.h"
@@ -120,6 +127,7 @@ typedef struct DirectTables
 	Oid			open_idx;
 	Oid			events;
 	Oid			events_seq;		/* identity sequence of cancel_events.id */
+	Oid			customer_collation;	/* of tasks.customer and the index */
 	AttrNumber	t[T_NCOLS];
 	AttrNumber	e[E_NCOLS];
 } DirectTables;
@@ -141,13 +149,20 @@ tables_current(void)
  *		canceled_at IS NULL".
  */
 static bool
-open_index_covers_open_tasks(Relation irel, const AttrNumber *t)
+open_index_covers_open_tasks(Relation irel, const AttrNumber *t,
+							 Oid customer_collation)
 {
 	Form_pg_index index = irel->rd_index;
 	List	   *open_clauses = NIL;
 	AttrNumber	nullcols[2] = {t[T_COMPLETED_AT], t[T_CANCELED_AT]};
 	int			i;
 
+	/*
+	 * The scan must return a customer's rows by ascending id, and compare
+	 * customers as ORDER BY customer and "customer = $1" do: ascending, and
+	 * in the column's own collation, which must be deterministic (equal
+	 * means byte for byte, as row_matches() compares).
+	 */
 	if (index->indrelid != tables.tasks || !index->indisvalid ||
 		!index->indisready || !index->indislive ||
 		irel->rd_rel->relam != BTREE_AM_OID ||
@@ -156,6 +171,10 @@ open_index_covers_open_tasks(Relation irel, const AttrNumber *t)
 		index->indkey.values[1] != t[T_ID] ||
 		irel->rd_opfamily[0] != TEXT_BTREE_FAM_OID ||
 		irel->rd_opfamily[1] != INTEGER_BTREE_FAM_OID ||
+		irel->rd_indoption[0] != 0 || irel->rd_indoption[1] != 0 ||
+		irel->rd_indcollation[0] != customer_collation ||
+		!OidIsValid(customer_collation) ||
+		!get_collation_isdeterministic(customer_collation) ||
 		RelationGetIndexExpressions(irel) != NIL)
 		return false;
 
@@ -282,8 +301,18 @@ load_tables(void)
 			tables.usable = false;
 	}
 	if (tables.usable)
-		tables.usable = open_index_covers_open_tasks(irel, tables.t) &&
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		tables.customer_collation =
+			TupleDescAttr(desc, tables.t[T_CUSTOMER] - 1)->attcollation;
+		/* stored generated columns: see plain_for_us() */
+		tables.usable =
+			!(desc->constr != NULL && desc->constr->has_generated_stored) &&
+			open_index_covers_open_tasks(irel, tables.t,
+										 tables.customer_collation) &&
 			events_as_expected(erel, tables.e);
+	}
 	if (tables.usable)
 		tables.events_seq = tc_identity_sequence(erel, tables.e[E_ID]);
 
@@ -364,28 +393,52 @@ text_is(Datum value, const char *data, int len)
 	return ref.len == len && memcmp(ref.data, data, len) == 0;
 }
 
+/* The collation compare_customers() sorts by (qsort has no argument). */
+static Oid	customer_sort_collation;
+
+static int
+compare_customers(const void *a, const void *b)
+{
+	TextRef		x = text_ref(*(const Datum *) a);
+	TextRef		y = text_ref(*(const Datum *) b);
+
+	return varstr_cmp(x.data, x.len, y.data, y.len, customer_sort_collation);
+}
+
 /*
  * What a cancel looks for, ready for comparing with a row: the SQL's
  * conditions "status IN ('pending', 'reserved') AND completed_at IS NULL
  * AND canceled_at IS NULL AND task_type = ANY ($2) AND ($3 IS NULL OR
- * campaign_id = $3)" and "customer = $1".  Text equality is byte equality,
- * as texteq's is under the deterministic collation of these columns.
+ * campaign_id = $3)" and "customer = ANY ($1)".  Text equality is byte
+ * equality, as texteq's is under a deterministic collation (the index
+ * check makes sure the customer's is one; task types are compared with
+ * the default collation, which always is).
  */
 typedef struct Match
 {
+	Datum	   *customers;		/* sorted as ORDER BY customer, distinct */
+	int			ncustomers;
 	TextRef    *types;
 	int			ntypes;
 	bool		has_campaign;
 	int64		campaign_id;
 } Match;
 
+/*
+ * row_matches
+ *		Whether the row in slot is one the cancel looks for.  Its customer
+ *		must be customers[expected] -- or, with any_customer (a row that was
+ *		updated while we waited for it), any of the customers.  *which
+ *		gets the customer's index.
+ */
 static bool
-row_matches(TupleTableSlot *slot, Datum customer, const Match *m)
+row_matches(TupleTableSlot *slot, const Match *m, int expected,
+			bool any_customer, int *which)
 {
 	const AttrNumber *t = tables.t;
 	bool		isnull;
 	Datum		value;
-	TextRef		cust = text_ref(customer);
+	TextRef		cust = text_ref(m->customers[expected]);
 	int			i;
 
 	value = slot_getattr(slot, t[T_STATUS], &isnull);
@@ -398,9 +451,6 @@ row_matches(TupleTableSlot *slot, Datum customer, const Match *m)
 	(void) slot_getattr(slot, t[T_CANCELED_AT], &isnull);
 	if (!isnull)
 		return false;
-	value = slot_getattr(slot, t[T_CUSTOMER], &isnull);
-	if (isnull || !text_is(value, cust.data, cust.len))
-		return false;
 	if (m->has_campaign)
 	{
 		value = slot_getattr(slot, t[T_CAMPAIGN], &isnull);
@@ -412,7 +462,31 @@ row_matches(TupleTableSlot *slot, Datum customer, const Match *m)
 		return false;
 	for (i = 0; i < m->ntypes; i++)
 		if (text_is(value, m->types[i].data, m->types[i].len))
+			break;
+	if (i == m->ntypes)
+		return false;
+
+	value = slot_getattr(slot, t[T_CUSTOMER], &isnull);
+	if (isnull)
+		return false;
+	if (text_is(value, cust.data, cust.len))
+	{
+		*which = expected;
+		return true;
+	}
+	if (any_customer)
+	{
+		Datum	   *hit;
+
+		customer_sort_collation = tables.customer_collation;
+		hit = bsearch(&value, m->customers, m->ncustomers, sizeof(Datum),
+					  compare_customers);
+		if (hit != NULL)
+		{
+			*which = (int) (hit - m->customers);
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -458,15 +532,15 @@ remember(Found *found, TupleTableSlot *slot, int customer)
 
 /*
  * lock_found
- *		Lock the row version in slot (found by the scan) FOR NO KEY UPDATE,
- *		waiting for other holders; true if the version locked still
- *		matches.  Mirrors ExecLockRows(): under READ COMMITTED the newest
+ *		Lock the row version in slot (found by the scan for customer
+ *		expected) FOR NO KEY UPDATE, waiting for other holders; true, with
+ *		*which its customer now, if the version locked still matches.  Mirrors ExecLockRows(): under READ COMMITTED the newest
  *		version is locked and re-checked, under REPEATABLE READ a row
  *		changed since the snapshot raises 40001.
  */
 static bool
 lock_found(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
-		   CommandId cid, Datum customer, const Match *m)
+		   CommandId cid, const Match *m, int expected, int *which)
 {
 	ItemPointerData tid = slot->tts_tid;
 	TM_FailureData tmfd;
@@ -482,7 +556,18 @@ lock_found(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 	switch (result)
 	{
 		case TM_Ok:
-			return !tmfd.traversed || row_matches(slot, customer, m);
+			if (!tmfd.traversed)
+			{
+				*which = expected;
+				return true;
+			}
+
+			/*
+			 * Updated while we waited: judge the newest version, as
+			 * EvalPlanQual would; "customer = ANY ($1)" lets the array form
+			 * keep a task that moved to another of its customers.
+			 */
+			return row_matches(slot, m, expected, true, which);
 
 		case TM_SelfModified:
 			/* changed by a later command of this one: not ours to lock */
@@ -503,18 +588,6 @@ lock_found(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 			elog(ERROR, "unexpected table_tuple_lock status: %u", result);
 	}
 	return false;				/* keep compiler quiet */
-}
-
-/* The collation compare_customers() sorts by (qsort has no argument). */
-static Oid	customer_sort_collation;
-
-static int
-compare_customers(const void *a, const void *b)
-{
-	TextRef		x = text_ref(*(const Datum *) a);
-	TextRef		y = text_ref(*(const Datum *) b);
-
-	return varstr_cmp(x.data, x.len, y.data, y.len, customer_sort_collation);
 }
 
 /*
@@ -540,36 +613,51 @@ sort_customers(Datum *customers, int *n, Oid collation)
 	*n = kept;
 }
 
+static int
+compare_found(const void *a, const void *b)
+{
+	const FoundTask *x = a;
+	const FoundTask *y = b;
+
+	if (x->customer != y->customer)
+		return x->customer < y->customer ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
 /*
  * find_tasks
- *		Scan tasks_open_idx for each customer (sorted) and remember the rows
- *		that match; with lock, lock each in (customer, id) order first and
- *		remember it only if the locked version matches.
+ *		Scan tasks_open_idx for each of m's customers (sorted) and remember
+ *		the rows that match; with lock, lock each in (customer, id) order
+ *		first and remember it only if the version locked matches.  found
+ *		ends sorted by (customer, id), also when a task moved to another of
+ *		the customers while we waited for it.
  */
 static void
-find_tasks(Relation rel, Relation irel, Snapshot snapshot, Datum *customers,
-		   int ncustomers, const Match *m, bool lock, Found *found)
+find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
+		   bool lock, Found *found)
 {
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	IndexScanDesc scan = tc_index_beginscan(rel, irel, snapshot, 1, 0);
 	CommandId	cid = GetCurrentCommandId(lock);
 	ItemPointerData *candidates = NULL;
 	int			cap = 0;
+	bool		moved = false;
 	int			c;
 
-	for (c = 0; c < ncustomers; c++)
+	for (c = 0; c < m->ncustomers; c++)
 	{
 		ScanKeyData key;
 		int			ncand = 0;
+		int			which;
 		int			i;
 
 		CHECK_FOR_INTERRUPTS();
-		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customers[c]);
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, m->customers[c]);
 		key.sk_collation = irel->rd_indcollation[0];
 		index_rescan(scan, &key, 1, NULL, 0);
 		while (index_getnext_slot(scan, ForwardScanDirection, slot))
 		{
-			if (!row_matches(slot, customers[c], m))
+			if (!row_matches(slot, m, c, false, &which))
 				continue;
 			if (!lock)
 			{
@@ -592,13 +680,18 @@ find_tasks(Relation rel, Relation irel, Snapshot snapshot, Datum *customers,
 			if (!table_tuple_fetch_row_version(rel, &candidates[i], snapshot,
 											   slot))
 				elog(ERROR, "task found by the scan is no longer visible");
-			if (lock_found(rel, slot, snapshot, cid, customers[c], m))
-				remember(found, slot, c);
+			if (lock_found(rel, slot, snapshot, cid, m, c, &which))
+			{
+				remember(found, slot, which);
+				moved |= which != c;
+			}
 		}
 	}
 
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
+	if (moved)
+		qsort(found->tasks, found->n, sizeof(FoundTask), compare_found);
 }
 
 /*
@@ -690,19 +783,38 @@ writer_begin(Writer *w, Relation rel, Relation erel)
 	InitResultRelInfo(w->events, erel, 2, NULL, 0);
 	w->estate->es_opened_result_relations =
 		list_make2(w->tasks, w->events);
-	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->estate->es_snapshot = GetActiveSnapshot();
 	ExecOpenIndices(w->tasks, false);
 	ExecOpenIndices(w->events, false);
 	tc_eval_plan_qual_init(&w->epq, w->estate);
+}
+
+/*
+ * writer_statement_begin / _end
+ *		Bracket the writes of one of the SPI path's statements: a new command
+ *		(and under READ COMMITTED a new snapshot) as SPI gives each, and the
+ *		AFTER ROW triggers queued by the writes fired at its end.
+ */
+static void
+writer_statement_begin(Writer *w)
+{
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	CommandCounterIncrement();
+	UpdateActiveSnapshotCommandId();
+	w->estate->es_snapshot = GetActiveSnapshot();
+	w->estate->es_output_cid = GetCurrentCommandId(true);
 	AfterTriggerBeginQuery();
+}
+
+static void
+writer_statement_end(Writer *w)
+{
+	AfterTriggerEndQuery(w->estate);
 }
 
 static void
 writer_end(Writer *w)
 {
-	/* AFTER ROW triggers queued by the writes fire here, as at statement end */
-	AfterTriggerEndQuery(w->estate);
 	EvalPlanQualEnd(&w->epq);
 	ExecCloseResultRelations(w->estate);
 	ExecResetTupleTable(w->estate->es_tupleTable, false);
@@ -712,17 +824,16 @@ writer_end(Writer *w)
 /*
  * insert_event
  *		Insert one customer's cancel_events row, as insert_event_sql does
- *		(defaults included), queue its notification, return its id.
+ *		(defaults included), queue its notification, return its id -- as
+ *		stored, which a BEFORE trigger may have changed (RETURNING id).
  */
 static int64
-insert_event(Writer *w, Datum customer, Datum ids, const CancelAudit *audit)
+insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
+			 const CancelAudit *audit)
 {
-	Relation	erel = w->events->ri_RelationDesc;
-	TupleTableSlot *slot = ExecInitExtraTupleSlot(w->estate,
-												  RelationGetDescr(erel),
-												  &TTSOpsVirtual);
 	const AttrNumber *e = tables.e;
-	int64		event_id = nextval_internal(tables.events_seq, false);
+	bool		isnull;
+	Datum		id;
 	int			i;
 
 	ExecClearTuple(slot);
@@ -734,7 +845,7 @@ insert_event(Writer *w, Datum customer, Datum ids, const CancelAudit *audit)
 #define SET_EVENT(col, value) \
 	(slot->tts_values[e[col] - 1] = (value), \
 	 slot->tts_isnull[e[col] - 1] = false)
-	SET_EVENT(E_ID, Int64GetDatum(event_id));
+	SET_EVENT(E_ID, Int64GetDatum(nextval_internal(tables.events_seq, false)));
 	SET_EVENT(E_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
 	SET_EVENT(E_CUSTOMER, customer);
 	if (audit->has_journey)
@@ -754,9 +865,13 @@ insert_event(Writer *w, Datum customer, Datum ids, const CancelAudit *audit)
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
 	if (!ItemPointerIsValid(&slot->tts_tid))
 		tc_report_skipped_write(true);
+	id = slot_getattr(slot, e[E_ID], &isnull);
+	if (isnull)
+		tc_report_skipped_write(true);
 
 	tc_notify_at_commit(TextDatumGetCString(customer));
-	return event_id;
+	ResetPerTupleExprContext(w->estate);
+	return DatumGetInt64(id);
 }
 
 /*
@@ -766,7 +881,8 @@ insert_event(Writer *w, Datum customer, Datum ids, const CancelAudit *audit)
  */
 static void
 cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
-		   ItemPointer tid, const CancelAudit *audit, int64 event_id)
+		   ItemPointer tid, const CancelAudit *audit, Datum status,
+		   int64 event_id)
 {
 	Relation	rel = w->tasks->ri_RelationDesc;
 	const AttrNumber *t = tables.t;
@@ -782,7 +898,7 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 #define SET_TASK(col, value, null) \
 	(newslot->tts_values[t[col] - 1] = (value), \
 	 newslot->tts_isnull[t[col] - 1] = (null))
-	SET_TASK(T_STATUS, CStringGetTextDatum("canceled"), false);
+	SET_TASK(T_STATUS, status, false);
 	SET_TASK(T_CANCELED_AT,
 			 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
 	SET_TASK(T_JOURNEY_ID, Int64GetDatum(audit->journey_id),
@@ -799,56 +915,120 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	/* the update stores the new version's TID; a skipped one leaves none */
 	if (!ItemPointerIsValid(&newslot->tts_tid))
 		tc_report_skipped_write(false);
+	ResetPerTupleExprContext(w->estate);
+}
+
+/* The ids of found->tasks[first .. last] as an int8[]. */
+static Datum
+ids_of(const Found *found, int first, int last)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * (last - first + 1));
+	int			i;
+
+	for (i = first; i <= last; i++)
+		ids[i - first] = Int64GetDatum(found->tasks[i].id);
+	return PointerGetDatum(construct_array_builtin(ids, last - first + 1,
+												   INT8OID));
+}
+
+/*
+ * write_with_statements
+ *		Write the cancel of the locked tasks with cancel_write.c's
+ *		statements: when cancel_events turned out, once locked, to be
+ *		something the single-row routines must not write.  Must run inside
+ *		SPI.
+ */
+static void
+write_with_statements(const Match *m, const Found *found,
+					  const CancelAudit *audit)
+{
+	Datum	   *customers = palloc(sizeof(Datum) * found->n);
+	int			i;
+
+	if (m->ncustomers == 1)
+	{
+		(void) tc_cancel_one(m->customers[0], ids_of(found, 0, found->n - 1),
+							 found->n, audit);
+		return;
+	}
+	for (i = 0; i < found->n; i++)
+		customers[i] = m->customers[found->tasks[i].customer];
+	tc_cancel_many(PointerGetDatum(construct_array_builtin(customers, found->n,
+														   TEXTOID)),
+				   ids_of(found, 0, found->n - 1), (Datum) 0, found->n, audit);
 }
 
 /*
  * write_cancel
- *		Write the cancel of the locked tasks: per customer one event, then
- *		its tasks (cancel_write.c's order).
+ *		Write the cancel of the locked tasks, in cancel_write.c's order and
+ *		steps: the events of all customers first (one statement's worth),
+ *		then the tasks (another).  cancel_events is locked only now, as the
+ *		INSERT statement would lock it: a cancel that finds nothing never
+ *		touches it.
  */
 static void
-write_cancel(Relation rel, Relation erel, Datum *customers,
-			 const Found *found, const CancelAudit *audit)
+write_cancel(Relation rel, const Match *m, const Found *found,
+			 const CancelAudit *audit)
 {
+	Oid			events = tables.events;
+	Relation	erel;
 	Writer		w;
+	TupleTableSlot *eventslot;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
-	int			first = 0;
+	int64	   *event_ids = palloc(sizeof(int64) * m->ncustomers);
+	Datum		canceled = CStringGetTextDatum("canceled");
+	int			first;
+	int			i;
+
+	erel = table_open(events, RowExclusiveLock);
+	if (!tables_current())
+		load_tables();
+	if (!tables.usable || tables.events != events ||
+		!plain_for_us(erel, CMD_INSERT))
+	{
+		table_close(erel, NoLock);
+		write_with_statements(m, found, audit);
+		return;
+	}
 
 	/* the UPDATE statement's table lock; the SELECT took ROW SHARE */
 	LockRelationOid(RelationGetRelid(rel), RowExclusiveLock);
 	writer_begin(&w, rel, erel);
+	eventslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(erel),
+									   &TTSOpsVirtual);
 	oldslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
 									 table_slot_callbacks(rel));
 	newslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
 									 &TTSOpsVirtual);
 
-	while (first < found->n)
+	writer_statement_begin(&w);
+	for (first = 0; first < found->n;)
 	{
 		int			customer = found->tasks[first].customer;
 		int			last = first;
-		Datum	   *ids;
-		int64		event_id;
-		int			i;
 
 		while (last + 1 < found->n && found->tasks[last + 1].customer == customer)
 			last++;
-		ids = palloc(sizeof(Datum) * (last - first + 1));
-		for (i = first; i <= last; i++)
-			ids[i - first] = Int64GetDatum(found->tasks[i].id);
-		event_id = insert_event(&w, customers[customer],
-								PointerGetDatum(construct_array_builtin(ids, last - first + 1, INT8OID)),
-								audit);
-		for (i = first; i <= last; i++)
-		{
-			ItemPointerData tid = found->tasks[i].tid;
-
-			cancel_row(&w, oldslot, newslot, &tid, audit, event_id);
-		}
+		event_ids[customer] = insert_event(&w, eventslot,
+										   m->customers[customer],
+										   ids_of(found, first, last), audit);
 		first = last + 1;
 	}
+	writer_statement_end(&w);
+
+	writer_statement_begin(&w);
+	for (i = 0; i < found->n; i++)
+	{
+		ItemPointerData tid = found->tasks[i].tid;
+
+		cancel_row(&w, oldslot, newslot, &tid, audit, canceled,
+				   event_ids[found->tasks[i].customer]);
+	}
+	writer_statement_end(&w);
 
 	writer_end(&w);
+	table_close(erel, NoLock);
 }
 
 /*
@@ -857,7 +1037,7 @@ write_cancel(Relation rel, Relation erel, Datum *customers,
  *		status for a preview), in (customer, id) order.
  */
 static void
-put_rows(ReturnSetInfo *rsinfo, Datum *customers, const Found *found,
+put_rows(ReturnSetInfo *rsinfo, const Match *m, const Found *found,
 		 bool with_customer)
 {
 	int			i;
@@ -871,7 +1051,7 @@ put_rows(ReturnSetInfo *rsinfo, Datum *customers, const Found *found,
 
 		values[k++] = Int64GetDatum(task->id);
 		if (with_customer)
-			values[k++] = customers[task->customer];
+			values[k++] = m->customers[task->customer];
 		values[k++] = task->task_type;
 		values[k++] = task->status;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -900,8 +1080,7 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 	LOCKMODE	lockmode = lock ? RowShareLock : AccessShareLock;
 	Relation	rel;
 	Relation	irel;
-	Relation	erel = NULL;
-	Snapshot	snapshot;
+	Oid			opened[2];
 	Match		m = {0};
 	Found		found = {0};
 	Datum	   *elems;
@@ -916,30 +1095,21 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 		(lock && !has_privileges(tables.events, ACL_SELECT | ACL_INSERT)))
 		return false;
 
-	rel = table_open(tables.tasks, lockmode);
-	irel = index_open(tables.open_idx, AccessShareLock);
-	if (lock)
-		erel = table_open(tables.events, RowExclusiveLock);
+	opened[0] = tables.tasks;
+	opened[1] = tables.open_idx;
+	rel = table_open(opened[0], lockmode);
+	irel = index_open(opened[1], AccessShareLock);
 
 	/*
 	 * Opening may have processed invalidations: look again, now that the
-	 * locks we hold keep the tables as they are, and decline if they are
-	 * not the ones we opened.
+	 * locks we hold keep the table and index as they are, and decline if
+	 * they are not the ones we opened.
 	 */
 	if (!tables_current())
-	{
-		Oid			opened[3] = {tables.tasks, tables.open_idx, tables.events};
-
 		load_tables();
-		if (tables.tasks != opened[0] || tables.open_idx != opened[1] ||
-			tables.events != opened[2])
-			tables.usable = false;
-	}
-	if (!tables.usable || !plain_for_us(rel, CMD_UPDATE) ||
-		(lock && !plain_for_us(erel, CMD_INSERT)))
+	if (!tables.usable || tables.tasks != opened[0] ||
+		tables.open_idx != opened[1] || !plain_for_us(rel, CMD_UPDATE))
 	{
-		if (erel != NULL)
-			table_close(erel, NoLock);
 		index_close(irel, NoLock);
 		table_close(rel, NoLock);
 		return false;
@@ -952,22 +1122,21 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 		m.types[i] = text_ref(elems[i]);
 	m.has_campaign = has_campaign;
 	m.campaign_id = campaign_id;
-	sort_customers(customers, &ncustomers, irel->rd_indcollation[0]);
+	sort_customers(customers, &ncustomers, tables.customer_collation);
+	m.customers = customers;
+	m.ncustomers = ncustomers;
 
 	/* as SPI does for each statement that is not read-only */
 	PushActiveSnapshot(GetTransactionSnapshot());
 	CommandCounterIncrement();
 	UpdateActiveSnapshotCommandId();
-	snapshot = GetActiveSnapshot();
 
-	find_tasks(rel, irel, snapshot, customers, ncustomers, &m, lock, &found);
+	find_tasks(rel, irel, GetActiveSnapshot(), &m, lock, &found);
 	if (lock && found.n > 0)
-		write_cancel(rel, erel, customers, &found, audit);
-	put_rows(rsinfo, customers, &found, with_customer);
+		write_cancel(rel, &m, &found, audit);
+	put_rows(rsinfo, &m, &found, with_customer);
 
 	PopActiveSnapshot();
-	if (erel != NULL)
-		table_close(erel, NoLock);
 	index_close(irel, NoLock);
 	table_close(rel, NoLock);
 	return true;

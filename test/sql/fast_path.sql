@@ -73,6 +73,42 @@ SELECT * FROM task_cancel.preview_cancel('+15550003', 'all', NULL);
 SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
 ROLLBACK;
 
+-- The fast path reads tasks_open_idx only if it returns a customer's
+-- tasks in ascending id order and compares customers in the column's own
+-- collation: an index made otherwise (here by an operator, descending)
+-- leaves the cancel to the statements, which lock and list by ascending id.
+SELECT task_cancel.create_task('+15550003', 'voicemail');
+BEGIN;
+DROP INDEX task_cancel.tasks_open_idx;
+CREATE INDEX tasks_open_idx ON task_cancel.tasks (customer, id DESC)
+    WHERE completed_at IS NULL AND canceled_at IS NULL;
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+SELECT task_ids FROM task_cancel.cancel_events WHERE customer = '+15550003';
+ROLLBACK;
+BEGIN;
+DROP INDEX task_cancel.tasks_open_idx;
+CREATE INDEX tasks_open_idx ON task_cancel.tasks (customer COLLATE "C", id)
+    WHERE completed_at IS NULL AND canceled_at IS NULL;
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+ROLLBACK;
+
+-- Each task points at its event as stored, even if an operator's BEFORE
+-- INSERT trigger on cancel_events changed the id (as RETURNING id tells
+-- the statements).
+CREATE FUNCTION bump_event_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.id := NEW.id + 1000; RETURN NEW; END $$;
+CREATE TRIGGER bump_event_id BEFORE INSERT ON task_cancel.cancel_events
+    FOR EACH ROW EXECUTE FUNCTION bump_event_id();
+BEGIN;
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+SELECT t.id, e.id > 1000 AS bumped, e.task_ids
+  FROM task_cancel.tasks AS t
+  JOIN task_cancel.cancel_events AS e
+    ON e.customer = t.customer AND e.id = t.cancel_event_id
+ WHERE t.customer = '+15550003';
+ROLLBACK;
+DROP TRIGGER bump_event_id ON task_cancel.cancel_events;
+
 -- The array form: customers in ORDER BY customer order, each once, with
 -- one event each, whichever way it runs.
 SELECT task_cancel.create_task(c, 'inbound_call')
@@ -109,5 +145,5 @@ SELECT customer, at = now() AS at_now, canceled_by_journey_id, canceled_by_journ
 COMMIT;
 
 DROP TABLE audit_log, statements;
-DROP FUNCTION log_status(), skip_row(), count_statement();
+DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id();
 DROP EXTENSION task_cancel;
