@@ -157,8 +157,9 @@ static const char *const preview_sql =
 /*
  * The same for many customers: one locking statement whose lock order is
  * (customer, id) across all of them -- the order a single-customer cancel
- * uses too, so overlapping calls of either form cannot deadlock -- and one
- * UPDATE of exactly the (customer, id) pairs it locked.  = ANY() makes
+ * uses too, so overlapping calls of either form cannot deadlock -- and
+ * then update_one_sql once per customer for exactly the ids it locked (as
+ * tc_cancel_many() does, and for the same reason).  = ANY() makes
  * duplicates in the array harmless.
  */
 static const char *const lock_many_sql =
@@ -171,21 +172,6 @@ static const char *const lock_many_sql =
 "   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
 " ORDER BY t.customer, t.id"
 "   FOR NO KEY UPDATE";
-
-static const char *const update_many_sql =
-"UPDATE task_cancel.tasks AS t"
-"   SET status = 'canceled',"
-"       canceled_at = pg_catalog.now(),"
-"       canceled_by_journey_id = $3,"
-"       canceled_by_journey_name = $4,"
-"       cancel_reason = $5"
-"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
-"                  pg_catalog.unnest($2::pg_catalog.int8[]))"
-"       AS locked(customer, id)"
-" WHERE t.customer = locked.customer"
-"   AND t.id = locked.id"
-"   AND t.status IN ('pending', 'reserved')"
-"   AND t.completed_at IS NULL AND t.canceled_at IS NULL";
 
 /*
  * parse_request
@@ -375,8 +361,8 @@ lock_tasks(SPIPlanPtr *plan, const char *sql, Oid customers_type,
 
 /*
  * cancel_locked
- *		Run the UPDATE (update_one_sql or update_many_sql) that cancels the
- *		n rows lock_tasks() locked, identified by customers and ids.
+ *		Run the UPDATE (update_one_sql) that cancels the n rows lock_tasks()
+ *		locked of one customer, identified by their ids.
  *
  * Must run inside SPI.  Anything but n changed rows cannot happen while we
  * hold the locks, and is an internal error.
@@ -401,6 +387,46 @@ cancel_locked(SPIPlanPtr *plan, const char *sql, Oid customers_type,
 	if (changed != n)
 		elog(ERROR, "cancel_tasks locked " UINT64_FORMAT " tasks but canceled " UINT64_FORMAT,
 			 n, changed);
+}
+
+/*
+ * cancel_locked_by_customer
+ *		The many-customer form of cancel_locked(): the n rows of locked
+ *		(id, customer, ...; sorted by customer, then id), one UPDATE
+ *		(update_one_sql) per customer.
+ */
+static void
+cancel_locked_by_customer(SPIPlanPtr *plan, SPITupleTable *locked, uint64 n,
+						  const CancelRequest *req)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	uint64		first = 0;
+
+	while (first < n)
+	{
+		bool		isnull;
+		Datum		customer = SPI_getbinval(locked->vals[first],
+											 locked->tupdesc, 2, &isnull);
+		char	   *name = TextDatumGetCString(customer);
+		uint64		last = first;
+		uint64		i;
+
+		while (last + 1 < n &&
+			   strcmp(TextDatumGetCString(SPI_getbinval(locked->vals[last + 1],
+														locked->tupdesc, 2,
+														&isnull)),
+					  name) == 0)
+			last++;
+		for (i = first; i <= last; i++)
+			ids[i - first] = SPI_getbinval(locked->vals[i], locked->tupdesc, 1,
+										   &isnull);
+		cancel_locked(plan, update_one_sql, TEXTOID, customer,
+					  PointerGetDatum(construct_array_builtin(ids,
+															  (int) (last - first + 1),
+															  INT8OID)),
+					  last - first + 1, req);
+		first = last + 1;
+	}
 }
 
 /*
@@ -658,8 +684,7 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 			tc_cancel_many(row_customers, ids, (Datum) 0, n, &audit);
 		}
 		else
-			cancel_locked(&update_plan, update_many_sql, TEXTARRAYOID,
-						  row_customers, ids, n, &req);
+			cancel_locked_by_customer(&update_plan, locked, n, &req);
 		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_ARRAY_NCOLS);
 	}
 	SPI_finish();

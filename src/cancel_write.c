@@ -66,9 +66,17 @@ static const char *const update_one_sql =
 /*
  * Many customers: one INSERT makes the event of every customer (the locked
  * rows arrive sorted by customer, then id, so each task_ids array is
- * ascending), and one UPDATE cancels every locked (customer, id) pair,
- * each with its customer's event id -- and its own reason where $8 gives
- * one (ROWS FROM pads a NULL or shorter array with NULLs).
+ * ascending), then one UPDATE per customer cancels that customer's locked
+ * ids with its event id -- and each task its own reason where $8 gives one
+ * (ROWS FROM pads a NULL or shorter array with NULLs).
+ *
+ * Per customer, because the plan of one UPDATE joining all (customer, id)
+ * pairs with tasks depends on statistics: without them (a table loaded
+ * just now, before autovacuum's first ANALYZE) the planner may scan the
+ * pairs once per task, and 100,000 tasks took minutes.  With customer = $1
+ * the join is bounded by one customer's open tasks whatever the plan.  It
+ * also keeps every statement within one customer, as a distributed table
+ * needs.
  */
 static const char *const insert_events_sql =
 "INSERT INTO task_cancel.cancel_events"
@@ -82,7 +90,7 @@ static const char *const insert_events_sql =
 " GROUP BY locked.customer"
 " RETURNING customer, id";
 
-static const char *const update_many_sql =
+static const char *const update_customer_sql =
 "UPDATE task_cancel.tasks AS t"
 "   SET status = 'canceled',"
 "       canceled_at = pg_catalog.now(),"
@@ -90,13 +98,11 @@ static const char *const update_many_sql =
 "       canceled_by_journey_name = $5,"
 "       canceled_by_agent = $6,"
 "       cancel_reason = COALESCE(locked.reason, $7),"
-"       cancel_event_id = locked.event_id"
-"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
-"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
-"                  pg_catalog.unnest($3::pg_catalog.int8[]),"
+"       cancel_event_id = $3"
+"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]),"
 "                  pg_catalog.unnest($8::pg_catalog.text[]))"
-"       AS locked(customer, id, event_id, reason)"
-" WHERE t.customer = locked.customer"
+"       AS locked(id, reason)"
+" WHERE t.customer = $1"
 "   AND t.id = locked.id"
 "   AND t.status IN ('pending', 'reserved')"
 "   AND t.completed_at IS NULL AND t.canceled_at IS NULL";
@@ -234,26 +240,19 @@ compare_customer_events(const void *a, const void *b)
 }
 
 /*
- * event_ids_per_row
- *		The event id of each of the n locked rows, as an int8[]: the
- *		inserted events (SPI_tuptable of insert_events_sql) matched to the
- *		rows' customers, whose notifications are queued here too.
- *
- * GROUP BY makes one event per distinct customer string, and the default
- * collation compares strings byte for byte, so strcmp() finds it.
+ * customer_event_ids
+ *		The inserted events (SPI_tuptable of insert_events_sql), sorted by
+ *		customer for bsearch; their notifications are queued here too.
  */
-static Datum
-event_ids_per_row(Datum customers, uint64 n)
+static CustomerEvent *
+customer_event_ids(uint64 *nevents)
 {
-	uint64		nevents = SPI_processed;
-	CustomerEvent *events = palloc(sizeof(CustomerEvent) * nevents);
-	Datum	   *rows;
-	bool	   *rownulls;
-	int			nrows;
-	Datum	   *ids = palloc(sizeof(Datum) * n);
+	CustomerEvent *events;
 	uint64		i;
 
-	for (i = 0; i < nevents; i++)
+	*nevents = SPI_processed;
+	events = palloc(sizeof(CustomerEvent) * Max(*nevents, 1));
+	for (i = 0; i < *nevents; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		bool		isnull;
@@ -264,24 +263,8 @@ event_ids_per_row(Datum customers, uint64 n)
 			SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		tc_notify_at_commit(events[i].customer);
 	}
-	qsort(events, nevents, sizeof(CustomerEvent), compare_customer_events);
-
-	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,
-							  &rows, &rownulls, &nrows);
-	Assert((uint64) nrows == n);
-	for (i = 0; i < n; i++)
-	{
-		CustomerEvent key;
-		CustomerEvent *found;
-
-		key.customer = TextDatumGetCString(rows[i]);
-		found = bsearch(&key, events, nevents, sizeof(CustomerEvent),
-						compare_customer_events);
-		if (found == NULL)
-			tc_report_skipped_write(true);
-		ids[i] = Int64GetDatum(found->event_id);
-	}
-	return PointerGetDatum(construct_array_builtin(ids, (int) n, INT8OID));
+	qsort(events, *nevents, sizeof(CustomerEvent), compare_customer_events);
+	return events;
 }
 
 /*
@@ -292,8 +275,9 @@ event_ids_per_row(Datum customers, uint64 n)
  *		reasons, when not (Datum) 0, is a third parallel text[] giving each
  *		task its own cancel_reason instead of audit->reason.
  *
- * Must run inside SPI.  As tc_cancel_one(), n changed rows or an internal
- * error.
+ * Must run inside SPI.  As tc_cancel_one(), n changed rows or an error.
+ * GROUP BY makes one event per distinct customer string, and the default
+ * collation compares strings byte for byte, so strcmp() finds it.
  */
 void
 tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
@@ -303,12 +287,19 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	static SPIPlanPtr update_plan = NULL;
 	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Oid			update_types[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	Oid			update_types[8] = {TEXTOID, INT8ARRAYOID, INT8OID,
 	INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
 	Datum		values[8];
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	Datum		event_ids;
-	uint64		changed;
+	CustomerEvent *events;
+	uint64		nevents;
+	Datum	   *row_customers;
+	Datum	   *row_ids;
+	Datum	   *row_reasons = NULL;
+	bool	   *reason_nulls = NULL;
+	int			nrows;
+	int			first;
+	uint64		changed = 0;
 
 	values[0] = customers;
 	values[1] = ids;
@@ -316,18 +307,64 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	what_params(audit, &values[5], &nulls[5]);
 	tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types, values,
 					nulls, SPI_OK_INSERT_RETURNING);
-	event_ids = event_ids_per_row(customers, n);
+	events = customer_event_ids(&nevents);
 
-	values[2] = event_ids;
-	nulls[2] = ' ';
+	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,
+							  &row_customers, NULL, &nrows);
+	deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, sizeof(int64),
+					  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &row_ids, NULL, &nrows);
+	if (reasons != (Datum) 0)
+	{
+		int			nreasons;
+
+		deconstruct_array_builtin(DatumGetArrayTypeP(reasons), TEXTOID,
+								  &row_reasons, &reason_nulls, &nreasons);
+		Assert(nreasons == nrows);
+	}
+	Assert((uint64) nrows == n);
+
 	who_params(audit, &values[3], &nulls[3]);
 	values[6] = audit->reason;
 	nulls[6] = ' ';
-	values[7] = reasons;
-	nulls[7] = reasons != (Datum) 0 ? ' ' : 'n';
+	for (first = 0; first < nrows;)
+	{
+		CustomerEvent key;
+		CustomerEvent *found;
+		int			last = first;
 
-	changed = tc_execute_kept(&update_plan, update_many_sql, 8, update_types,
-							  values, nulls, SPI_OK_UPDATE);
+		key.customer = TextDatumGetCString(row_customers[first]);
+		while (last + 1 < nrows &&
+			   strcmp(TextDatumGetCString(row_customers[last + 1]),
+					  key.customer) == 0)
+			last++;
+		found = bsearch(&key, events, nevents, sizeof(CustomerEvent),
+						compare_customer_events);
+		if (found == NULL)
+			tc_report_skipped_write(true);
+
+		values[0] = row_customers[first];
+		values[1] = PointerGetDatum(construct_array_builtin(&row_ids[first],
+															last - first + 1,
+															INT8OID));
+		values[2] = Int64GetDatum(found->event_id);
+		if (row_reasons != NULL)
+		{
+			values[7] = PointerGetDatum(construct_md_array(&row_reasons[first],
+														   &reason_nulls[first],
+														   1,
+														   (int[]) {last - first + 1},
+														   (int[]) {1},
+														   TEXTOID, -1, false,
+														   TYPALIGN_INT));
+			nulls[7] = ' ';
+		}
+		else
+			nulls[7] = 'n';
+
+		changed += tc_execute_kept(&update_plan, update_customer_sql, 8,
+								   update_types, values, nulls, SPI_OK_UPDATE);
+		first = last + 1;
+	}
 	if (changed != n)
 		tc_report_skipped_write(false);
 }
