@@ -62,7 +62,8 @@ for key in sorted(k for k in tps if k[0] in names):
     say("| %s %s | %d | %d | %.0f | %.0f | %.0f | %s | %s |" % (
         w, names[w], c, n, median_tps(key, "a"), median_tps(key, "b"),
         median_tps(key, "ours"), fmt(ra), fmt(rb)))
-    goal = {"W1": 1.15, "W2": 1.15, "W3": 1.15, "W4": 1.3, "W5": 1.0}[w]
+    # issue #12: well ahead of hand-written SQL (A), events included
+    goal = {"W1": 1.3, "W2": 1.3, "W3": 1.3, "W4": 3.0, "W5": 1.3}[w]
     m = statistics.median(ra)
     goals.append("%s (%d client%s): ours/A = %.2f, goal >= %.2f: %s" % (
         w, c, "" if c == 1 else "s", m, goal, "met" if m >= goal else "MISSED"))
@@ -152,11 +153,12 @@ if instr:
     # Goals judged by instruction counts, which repeat exactly.
     for line in instr.split("\n"):
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 6 and cells[0] in ("W1", "W2", "W4"):
-            a, ours = int(cells[1]), int(cells[3])
-            goal = {"W1": 1.15, "W2": 1.15, "W4": 1.3}[cells[0]]
-            goals.append("%s by instructions: A/ours = %.2f, goal >= %.2f: %s" % (
-                cells[0], a / ours, goal, "met" if a / ours >= goal else "MISSED"))
+        if len(cells) == 6 and cells[0] in ("W1", "W2", "W3", "W4", "W5"):
+            a, b, ours = int(cells[1]), int(cells[2]), int(cells[3])
+            goal = {"W1": 1.3, "W2": 1.3, "W3": 1.3, "W4": 3.0, "W5": 1.3}[cells[0]]
+            goals.append("%s by instructions: A/ours = %.2f, goal >= %.2f: %s (B/ours = %.2f)" % (
+                cells[0], a / ours, goal, "met" if a / ours >= goal else "MISSED",
+                b / ours))
         if len(cells) == 4 and cells[0].startswith("W9 ") and cells[1].isdigit():
             ratio = float(cells[3])
             goals.append("%s by instructions: deep/shallow = %.2f, goal <= 1.5: %s" % (
