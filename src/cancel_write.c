@@ -347,6 +347,7 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 															last - first + 1,
 															INT8OID));
 		values[2] = Int64GetDatum(found->event_id);
+		nulls[2] = ' ';			/* was the insert's journey id, maybe NULL */
 		if (row_reasons != NULL)
 		{
 			values[7] = PointerGetDatum(construct_md_array(&row_reasons[first],

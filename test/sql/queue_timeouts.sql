@@ -92,6 +92,12 @@ SELECT customer, task_type, status, canceled_by_journey_id, canceled_by_journey_
 -- One event per customer, mode timeout.
 SELECT customer, mode, arg, canceled_by_journey_id, canceled_by_agent, cardinality(task_ids) AS tasks
   FROM task_cancel.cancel_events ORDER BY customer;
+-- Each timed-out task points at its customer's event, which lists it.
+SELECT t.customer, t.id = ANY (e.task_ids) AS listed
+  FROM task_cancel.tasks AS t
+  LEFT JOIN task_cancel.cancel_events AS e
+    ON e.customer = t.customer AND e.id = t.cancel_event_id
+ WHERE t.cancel_reason LIKE 'Timed out%' ORDER BY t.customer, t.id;
 -- Support staff see them in the past-task list with the reason.
 SELECT customer, task_type, status, cancel_reason FROM task_cancel.past_tasks
  WHERE cancel_reason LIKE 'Timed out%' ORDER BY customer, task_id;
