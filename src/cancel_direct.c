@@ -41,9 +41,11 @@
  * rules, statement-level or transition-table triggers, stored generated
  * columns, or columns or defaults we do not know; tasks_open_idx is
  * missing, not valid, or not an ascending index of every open task by
- * (customer, id) in the customer column's (deterministic) collation.  If
- * cancel_events turns out to be such a table only once it is locked, the
- * rows already locked are written with the statements.
+ * (customer, id) in the customer column's (deterministic) collation; a
+ * column's type is not exactly the one we write, or tasks has inheritance
+ * children.  If a table turns out to be unusual only once it is locked
+ * for writing (a trigger made while the cancel waited for a row), the rows
+ * already locked are written with the statements.
  *
  * IDENTIFICATION
  *	  src/cancel_direct.c
@@ -102,6 +104,10 @@ static const char *const task_columns[T_NCOLS] = {
 	"canceled_at", "canceled_by_journey_id", "canceled_by_journey_name",
 	"canceled_by_agent", "cancel_reason", "cancel_event_id"
 };
+static const Oid task_types[T_NCOLS] = {
+	INT8OID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID
+};
 
 /* Every column of cancel_events, which the fast path fills all of. */
 enum
@@ -114,6 +120,24 @@ static const char *const event_columns[E_NCOLS] = {
 	"canceled_by_journey_name", "canceled_by_agent", "mode", "arg",
 	"task_ids", "txid"
 };
+static const Oid event_types[E_NCOLS] = {
+	INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT8ARRAYOID, XID8OID
+};
+
+/*
+ * column_as_expected
+ *		Whether column attnum of rel has exactly the type we read or write
+ *		(no typmod, no domain): the single-row routines store our Datums as
+ *		they are, where a statement would coerce them and check the type.
+ */
+static bool
+column_as_expected(Relation rel, AttrNumber attnum, Oid type)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+	return att->atttypid == type && att->atttypmod == -1;
+}
 
 /*
  * What the fast path found out about the tables, once per backend and again
@@ -234,7 +258,8 @@ events_as_expected(Relation erel, AttrNumber *e)
 		Form_pg_attribute att;
 
 		e[i] = tc_column_number(erel, event_columns[i], true);
-		if (e[i] == InvalidAttrNumber)
+		if (e[i] == InvalidAttrNumber ||
+			!column_as_expected(erel, e[i], event_types[i]))
 			return false;
 		att = TupleDescAttr(desc, e[i] - 1);
 		if (i == E_ID)
@@ -282,22 +307,34 @@ load_tables(void)
 	if (!OidIsValid(nsp))
 		return;
 	tables.tasks = get_relname_relid("tasks", nsp);
-	tables.open_idx = get_relname_relid("tasks_open_idx", nsp);
 	tables.events = get_relname_relid("cancel_events", nsp);
-	if (!OidIsValid(tables.tasks) || !OidIsValid(tables.open_idx) ||
-		!OidIsValid(tables.events))
+	if (!OidIsValid(tables.tasks) || !OidIsValid(tables.events))
 		return;
 
-	rel = table_open(tables.tasks, AccessShareLock);
+	/*
+	 * The index is looked up with tasks locked, so that it cannot be
+	 * dropped (DROP INDEX locks the table) between the lookup and the open.
+	 */
+	rel = try_table_open(tables.tasks, AccessShareLock);
+	if (rel == NULL)
+		return;
+	tables.open_idx = get_relname_relid("tasks_open_idx", nsp);
+	erel = OidIsValid(tables.open_idx)
+		? try_table_open(tables.events, AccessShareLock) : NULL;
+	if (erel == NULL)
+	{
+		table_close(rel, AccessShareLock);
+		return;
+	}
 	irel = index_open(tables.open_idx, AccessShareLock);
-	erel = table_open(tables.events, AccessShareLock);
 
 	tables.usable = rel->rd_rel->relkind == RELKIND_RELATION &&
 		erel->rd_rel->relkind == RELKIND_RELATION;
 	for (i = 0; i < T_NCOLS && tables.usable; i++)
 	{
 		tables.t[i] = tc_column_number(rel, task_columns[i], true);
-		if (tables.t[i] == InvalidAttrNumber)
+		if (tables.t[i] == InvalidAttrNumber ||
+			!column_as_expected(rel, tables.t[i], task_types[i]))
 			tables.usable = false;
 	}
 	if (tables.usable)
@@ -325,14 +362,17 @@ load_tables(void)
  * plain_for_us
  *		Whether rel runs nothing an UPDATE or INSERT statement would run and
  *		the single-row routines do not: row-level security, rewrite rules,
- *		statement-level triggers and triggers with transition tables.
+ *		statement-level triggers and triggers with transition tables; and
+ *		has no inheritance children, which the statements would read too.
  */
 static bool
 plain_for_us(Relation rel, CmdType cmd)
 {
 	TriggerDesc *trig = rel->trigdesc;
 
-	if (rel->rd_rel->relrowsecurity || rel->rd_rules != NULL)
+	/* children of the table: FROM task_cancel.tasks reads them too */
+	if (rel->rd_rel->relrowsecurity || rel->rd_rules != NULL ||
+		rel->rd_rel->relhassubclass)
 		return false;
 	if (trig == NULL)
 		return true;
@@ -630,7 +670,7 @@ compare_found(const void *a, const void *b)
  *		the rows that match; with lock, lock each in (customer, id) order
  *		first and remember it only if the version locked matches.  found
  *		ends sorted by (customer, id), also when a task moved to another of
- *		the customers while we waited for it.
+ *		the customers, or took another id, while we waited for it.
  */
 static void
 find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
@@ -641,7 +681,6 @@ find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
 	CommandId	cid = GetCurrentCommandId(lock);
 	ItemPointerData *candidates = NULL;
 	int			cap = 0;
-	bool		moved = false;
 	int			c;
 
 	for (c = 0; c < m->ncustomers; c++)
@@ -681,16 +720,14 @@ find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
 											   slot))
 				elog(ERROR, "task found by the scan is no longer visible");
 			if (lock_found(rel, slot, snapshot, cid, m, c, &which))
-			{
 				remember(found, slot, which);
-				moved |= which != c;
-			}
 		}
 	}
 
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	if (moved)
+	/* a task may have moved to another customer, or taken another id */
+	if (lock)
 		qsort(found->tasks, found->n, sizeof(FoundTask), compare_found);
 }
 
@@ -981,19 +1018,31 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	int			first;
 	int			i;
 
-	erel = table_open(events, RowExclusiveLock);
+	/*
+	 * The UPDATE statement's table lock (the SELECT took ROW SHARE), and
+	 * the INSERT's.  A trigger, rule or policy made while we waited for
+	 * rows needs a lock these conflict with; once we hold them, nothing
+	 * of the kind can appear, so what we see now is what the statements
+	 * would see.
+	 */
+	LockRelationOid(RelationGetRelid(rel), RowExclusiveLock);
+	erel = try_table_open(events, RowExclusiveLock);
+	if (erel == NULL)
+	{
+		write_with_statements(m, found, audit);
+		return;
+	}
 	if (!tables_current())
 		load_tables();
 	if (!tables.usable || tables.events != events ||
-		!plain_for_us(erel, CMD_INSERT))
+		tables.tasks != RelationGetRelid(rel) ||
+		!plain_for_us(rel, CMD_UPDATE) || !plain_for_us(erel, CMD_INSERT))
 	{
 		table_close(erel, NoLock);
 		write_with_statements(m, found, audit);
 		return;
 	}
 
-	/* the UPDATE statement's table lock; the SELECT took ROW SHARE */
-	LockRelationOid(RelationGetRelid(rel), RowExclusiveLock);
 	writer_begin(&w, rel, erel);
 	eventslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(erel),
 									   &TTSOpsVirtual);
@@ -1080,7 +1129,6 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 	LOCKMODE	lockmode = lock ? RowShareLock : AccessShareLock;
 	Relation	rel;
 	Relation	irel;
-	Oid			opened[2];
 	Match		m = {0};
 	Found		found = {0};
 	Datum	   *elems;
@@ -1095,25 +1143,26 @@ tc_direct_cancel(Datum *customers, int ncustomers, Datum types,
 		(lock && !has_privileges(tables.events, ACL_SELECT | ACL_INSERT)))
 		return false;
 
-	opened[0] = tables.tasks;
-	opened[1] = tables.open_idx;
-	rel = table_open(opened[0], lockmode);
-	irel = index_open(opened[1], AccessShareLock);
+	rel = try_table_open(tables.tasks, lockmode);
+	if (rel == NULL)
+		return false;
 
 	/*
 	 * Opening may have processed invalidations: look again, now that the
-	 * locks we hold keep the table and index as they are, and decline if
-	 * they are not the ones we opened.
+	 * lock we hold keeps the table and its indexes as they are, and decline
+	 * if tasks_open_idx is no longer one of them (DROP INDEX locks the
+	 * table, so it may have happened while we waited for the lock).
 	 */
 	if (!tables_current())
 		load_tables();
-	if (!tables.usable || tables.tasks != opened[0] ||
-		tables.open_idx != opened[1] || !plain_for_us(rel, CMD_UPDATE))
+	if (!tables.usable || tables.tasks != RelationGetRelid(rel) ||
+		!list_member_oid(RelationGetIndexList(rel), tables.open_idx) ||
+		!plain_for_us(rel, CMD_UPDATE))
 	{
-		index_close(irel, NoLock);
 		table_close(rel, NoLock);
 		return false;
 	}
+	irel = index_open(tables.open_idx, AccessShareLock);
 
 	deconstruct_array_builtin(DatumGetArrayTypeP(types), TEXTOID, &elems,
 							  NULL, &m.ntypes);

@@ -109,6 +109,20 @@ SELECT t.id, e.id > 1000 AS bumped, e.task_ids
 ROLLBACK;
 DROP TRIGGER bump_event_id ON task_cancel.cancel_events;
 
+-- The statements read the tables that inherit from tasks too, and check
+-- every value against its column's type: with a child table, or a column
+-- whose type an operator changed, the cancel is theirs.
+CREATE TABLE tasks_archive () INHERITS (task_cancel.tasks);
+INSERT INTO tasks_archive (id, customer, task_type) VALUES (1001, '+15550003', 'voicemail');
+BEGIN;
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
+ROLLBACK;
+DROP TABLE tasks_archive;
+BEGIN;
+ALTER TABLE task_cancel.cancel_events ALTER COLUMN arg TYPE varchar(5);
+SELECT * FROM task_cancel.cancel_tasks('+15550003', 'task_type', 'voicemail', 1);
+ROLLBACK;
+
 -- The array form: customers in ORDER BY customer order, each once, with
 -- one event each, whichever way it runs.
 SELECT task_cancel.create_task(c, 'inbound_call')
