@@ -979,7 +979,7 @@ static void
 write_with_statements(const Match *m, const Found *found,
 					  const CancelAudit *audit)
 {
-	Datum	   *customers = palloc(sizeof(Datum) * found->n);
+	Datum	   *customers;
 	int			i;
 
 	if (m->ncustomers == 1)
@@ -988,6 +988,7 @@ write_with_statements(const Match *m, const Found *found,
 							 found->n, audit);
 		return;
 	}
+	customers = palloc(sizeof(Datum) * found->n);
 	for (i = 0; i < found->n; i++)
 		customers[i] = m->customers[found->tasks[i].customer];
 	tc_cancel_many(PointerGetDatum(construct_array_builtin(customers, found->n,

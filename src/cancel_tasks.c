@@ -674,14 +674,13 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 	n = SPI_processed;
 	if (n > 0)
 	{
-		Datum		row_customers = column_array(locked, n, 2, TEXTOID);
-		Datum		ids = column_array(locked, n, 1, INT8OID);
-
 		if (with_events)
 		{
 			CancelAudit audit = audit_of(&req);
 
-			tc_cancel_many(row_customers, ids, (Datum) 0, n, &audit);
+			tc_cancel_many(column_array(locked, n, 2, TEXTOID),
+						   column_array(locked, n, 1, INT8OID), (Datum) 0, n,
+						   &audit);
 		}
 		else
 			cancel_locked_by_customer(&update_plan, locked, n, &req);

@@ -171,9 +171,9 @@ ROLLBACK;
 
 -- The contrast, proving the counter sees the history when a cancel reads
 -- it: without tasks_open_idx (as in a 1.0 or 1.1 database) the same cancel
--- reads all 10,002 of the customer's rows, on either path (and the fast
--- path copes with the missing index).  The index comes back with the
--- rollback.
+-- reads all 10,002 of the customer's rows, on either path (without the
+-- index the fast path steps aside for the statements).  The index comes
+-- back with the rollback.
 BEGIN;
 DROP INDEX task_cancel.tasks_open_idx;
 SELECT rows_read() AS before \gset
