@@ -275,6 +275,200 @@ COMMENT ON FUNCTION task_cancel.purge_cancel_events(interval) IS
     'Delete cancel events older than older_than; returns how many.  Cursors that had not read them are refused afterwards';
 
 -------------------------------------------------------------------------------
+-- The router and the agent by customer and task id (src/router.c,
+-- src/cancel_task.c): what Citus runs on the node that owns the customer
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION task_cancel.reserve_task(customer text, task_id bigint, agent text)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_reserve_task_of';
+CREATE FUNCTION task_cancel.release_task(customer text, task_id bigint)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_release_task_of';
+CREATE FUNCTION task_cancel.accept_task(customer text, task_id bigint, agent text)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_accept_task_of';
+CREATE FUNCTION task_cancel.wrap_task(customer text, task_id bigint)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_wrap_task_of';
+CREATE FUNCTION task_cancel.complete_task(customer text, task_id bigint)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_complete_task_of';
+CREATE FUNCTION task_cancel.set_task_deadline(customer text, task_id bigint,
+                                              expires_at timestamptz)
+RETURNS boolean
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_set_task_deadline_of';
+CREATE FUNCTION task_cancel.cancel_task(customer text, task_id bigint, agent text,
+                                        reason text DEFAULT NULL,
+                                        end_campaigns boolean DEFAULT false)
+RETURNS TABLE (task_id bigint, task_type text, previous_status text)
+LANGUAGE c
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+ROWS 1
+AS 'MODULE_PATHNAME', 'tc_cancel_task_of';
+
+COMMENT ON FUNCTION task_cancel.reserve_task(text, bigint, text) IS
+    'reserve_task(task_id, agent) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.release_task(text, bigint) IS
+    'release_task(task_id) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.accept_task(text, bigint, text) IS
+    'accept_task(task_id, agent) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.wrap_task(text, bigint) IS
+    'wrap_task(task_id) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.complete_task(text, bigint) IS
+    'complete_task(task_id) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.set_task_deadline(text, bigint, timestamptz) IS
+    'set_task_deadline(task_id, expires_at) for the customer''s task of that id only (one node on Citus)';
+COMMENT ON FUNCTION task_cancel.cancel_task(text, bigint, text, text, boolean) IS
+    'cancel_task(task_id, agent, ...) for the customer''s task of that id only (one node on Citus)';
+
+-------------------------------------------------------------------------------
+-- Scale-out on Citus (src/citus.c; README "Scale-out on Citus")
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION task_cancel.prepare_node()
+RETURNS void
+LANGUAGE c
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'tc_prepare_node';
+COMMENT ON FUNCTION task_cancel.prepare_node() IS
+    'Part of distribute() that each Citus node runs for itself: its own range of ids, and the grants Citus does not propagate';
+
+/*
+ * distribute() runs as its caller (a superuser or the extension's owner:
+ * nothing is granted to PUBLIC).  The tables are distributed in a
+ * transaction of their own, on the coordinator, through Citus's
+ * run_command_on_coordinator(): prepare_node() runs on every node over
+ * connections of its own, and must see the shards committed.  So a
+ * distribute() that fails half-way may leave the tables distributed; run
+ * it again, which finishes the rest.
+ */
+CREATE FUNCTION task_cancel.distribute_tables()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- the row triggers (status guard, lookup triggers) run on every shard
+SET citus.enable_unsafe_triggers = on
+-- tasks references the lookup tables: without this, making them reference
+-- tables first would turn tasks into a Citus local table
+SET citus.enable_local_reference_table_foreign_keys = off
+AS $body$
+BEGIN
+    -- lookup tables: small, read by every cancel on every node
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.task_types'::regclass) THEN
+        PERFORM create_reference_table('task_cancel.task_types');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.journeys'::regclass) THEN
+        PERFORM create_reference_table('task_cancel.journeys');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.campaigns'::regclass) THEN
+        PERFORM create_reference_table('task_cancel.campaigns');
+    END IF;
+    -- per-customer tables, each customer's rows on one node
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.tasks'::regclass) THEN
+        PERFORM create_distributed_table('task_cancel.tasks', 'customer');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.cancel_events'::regclass) THEN
+        PERFORM create_distributed_table('task_cancel.cancel_events', 'customer',
+                                         colocate_with => 'task_cancel.tasks');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_dist_partition
+                    WHERE logicalrelid = 'task_cancel.blocked_customers'::regclass) THEN
+        PERFORM create_distributed_table('task_cancel.blocked_customers', 'customer',
+                                         colocate_with => 'task_cancel.tasks');
+    END IF;
+END
+$body$;
+COMMENT ON FUNCTION task_cancel.distribute_tables() IS
+    'Part of distribute(): the tables distributed by customer, the lookup tables as reference tables';
+
+CREATE FUNCTION task_cancel.distribute()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    f regprocedure;
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'task_cancel.distribute() needs Citus'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and CREATE EXTENSION task_cancel; on one server there is nothing to distribute.';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'task_cancel.distribute() must run on the coordinator'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Connect to the Citus coordinator and call it there.';
+    END IF;
+
+    FOR r IN SELECT * FROM run_command_on_coordinator(
+                 'SELECT task_cancel.distribute_tables()') LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.distribute() could not distribute the tables'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result;
+        END IF;
+    END LOOP;
+
+    -- the per-customer functions run on the node that owns the customer
+    FOREACH f IN ARRAY ARRAY[
+        'task_cancel.cancel_tasks(text, text, text, bigint)',
+        'task_cancel.preview_cancel(text, text, text)',
+        'task_cancel.block_customer(text, text, bigint)',
+        'task_cancel.unblock_customer(text)',
+        'task_cancel.create_task(text, text, bigint, bigint, text)',
+        'task_cancel.reserve_task(text, bigint, text)',
+        'task_cancel.release_task(text, bigint)',
+        'task_cancel.accept_task(text, bigint, text)',
+        'task_cancel.wrap_task(text, bigint)',
+        'task_cancel.complete_task(text, bigint)',
+        'task_cancel.set_task_deadline(text, bigint, timestamptz)',
+        'task_cancel.cancel_task(text, bigint, text, text, boolean)'
+    ]::regprocedure[] LOOP
+        PERFORM create_distributed_function(f, 'customer',
+                                            colocate_with => 'task_cancel.tasks',
+                                            force_delegation => true);
+    END LOOP;
+
+    FOR r IN SELECT * FROM run_command_on_all_nodes('SELECT task_cancel.prepare_node()') LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.prepare_node() failed on node %', r.nodeid
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result,
+                      HINT = 'Fix the node, then run task_cancel.distribute() again.';
+        END IF;
+    END LOOP;
+END
+$body$;
+COMMENT ON FUNCTION task_cancel.distribute() IS
+    'On a Citus coordinator: distribute the tables by customer, delegate the per-customer functions, give every node its own ids and the grants it needs; again changes nothing';
+
+-------------------------------------------------------------------------------
 -- Comments that 1.1 left inexact
 -------------------------------------------------------------------------------
 
@@ -291,3 +485,13 @@ REVOKE ALL ON FUNCTION task_cancel.set_task_deadline(bigint, timestamptz) FROM P
 REVOKE ALL ON FUNCTION task_cancel.cancel_expired_tasks(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.cancel_events_since(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.purge_cancel_events(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.reserve_task(text, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.release_task(text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.accept_task(text, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.wrap_task(text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.complete_task(text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.set_task_deadline(text, bigint, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.cancel_task(text, bigint, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.prepare_node() FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.distribute_tables() FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.distribute() FROM PUBLIC;

@@ -242,6 +242,35 @@ register_callback(void)
 }
 
 /*
+ * shard_relations
+ *		On Citus (src/citus.c): the shard of table (in nsp) that holds
+ *		customer, and that shard's copy of index, which Citus names
+ *		"<index>_<shard id>" as it names the shard "<table>_<shard id>".
+ *		Where the table is not distributed, the table and index themselves.
+ */
+static void
+shard_relations(Oid nsp, const char *table, const char *index, Datum customer,
+				Oid *relid, Oid *indexid)
+{
+	Oid			logical = get_relname_relid(table, nsp);
+	Oid			shard;
+
+	if (!OidIsValid(logical))
+		elog(ERROR, "relation \"%s\" does not exist", table);
+	shard = tc_shard_of(logical, customer);
+	*relid = shard;
+	if (shard == logical)
+		*indexid = get_relname_relid(index, nsp);
+	else
+		*indexid = get_relname_relid(psprintf("%s%s", index,
+											  get_rel_name(shard) + strlen(table)),
+									 get_rel_namespace(shard));
+	if (!OidIsValid(*indexid))
+		elog(ERROR, "index \"%s\" of relation \"%s\" does not exist",
+			 index, get_rel_name(shard));
+}
+
+/*
  * find_block
  *		Look customer up in blocked_customers (in schema nsp, where tasks
  *		is) with a dirty snapshot.  Returns true and fills *block, in the
@@ -274,10 +303,19 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block,
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	customer_col;
+	Oid			indexid;
 	bool		found = false;
 
 	register_callback();
-	if (!OidIsValid(block_relid))
+	if (tc_citus_loaded())
+	{
+		Oid			relid;
+
+		shard_relations(nsp, "blocked_customers", "blocked_customers_probe_idx",
+						customer, &relid, &indexid);
+		brel = table_open(relid, AccessShareLock);
+	}
+	else if (!OidIsValid(block_relid))
 	{
 		Oid			relid = get_relname_relid("blocked_customers", nsp);
 
@@ -288,10 +326,14 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block,
 		if (!OidIsValid(block_indexid))
 			elog(ERROR, "index \"blocked_customers_probe_idx\" does not exist");
 		block_relid = relid;
+		indexid = block_indexid;
 	}
 	else
+	{
 		brel = table_open(block_relid, AccessShareLock);
-	irel = index_open(block_indexid, AccessShareLock);
+		indexid = block_indexid;
+	}
+	irel = index_open(indexid, AccessShareLock);
 	customer_col = tc_column_number(brel, "customer", false);
 	slot = table_slot_create(brel, NULL);
 	InitDirtySnapshot(dirty);
@@ -348,8 +390,8 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block,
 static void
 wait_for_creators(Oid nsp, Datum customer)
 {
-	Oid			relid = get_relname_relid("tasks", nsp);
-	Oid			indexid = get_relname_relid("tasks_open_idx", nsp);
+	Oid			relid;
+	Oid			indexid;
 	Relation	rel;
 	Relation	irel;
 	SnapshotData dirty;
@@ -361,10 +403,18 @@ wait_for_creators(Oid nsp, Datum customer)
 	int			cap = 8;
 	int			i;
 
-	if (!OidIsValid(indexid))
-		indexid = get_relname_relid("tasks_pkey", nsp);
-	if (!OidIsValid(relid) || !OidIsValid(indexid))
-		elog(ERROR, "relation \"tasks\" or index \"tasks_pkey\" does not exist");
+	if (tc_citus_loaded())
+		shard_relations(nsp, "tasks", "tasks_open_idx", customer, &relid,
+						&indexid);
+	else
+	{
+		relid = get_relname_relid("tasks", nsp);
+		indexid = get_relname_relid("tasks_open_idx", nsp);
+		if (!OidIsValid(indexid))
+			indexid = get_relname_relid("tasks_pkey", nsp);
+		if (!OidIsValid(relid) || !OidIsValid(indexid))
+			elog(ERROR, "relation \"tasks\" or index \"tasks_pkey\" does not exist");
+	}
 	rel = table_open(relid, AccessShareLock);
 	irel = index_open(indexid, AccessShareLock);
 	slot = table_slot_create(rel, NULL);

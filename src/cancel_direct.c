@@ -401,8 +401,8 @@ may_run(bool writes)
 {
 	if (!tc_fast_path)
 		return false;
-	/* Citus defines citus.version once its library is loaded. */
-	if (GetConfigOption("citus.version", true, false) != NULL)
+	/* on Citus the rows are in the shards (src/citus.c) */
+	if (tc_citus_loaded())
 		return false;
 	if ((writes && XactReadOnly) || IsInParallelMode())
 		return false;

@@ -171,12 +171,26 @@ typedef struct EventHistory
  * holds every transaction that ended in B but not in A; the exact test is
  * made row by row in C (ended_in()).
  */
-static const char *const batch_sql =
-"SELECT e.id, e.at, e.customer, e.canceled_by_journey_id,"
-"       e.canceled_by_journey_name, e.canceled_by_agent, e.mode, e.arg,"
-"       e.task_ids, e.txid"
-"  FROM task_cancel.cancel_events AS e"
+#define BATCH_SQL \
+"SELECT e.id, e.at, e.customer, e.canceled_by_journey_id," \
+"       e.canceled_by_journey_name, e.canceled_by_agent, e.mode, e.arg," \
+"       e.task_ids, e.txid" \
+"  FROM task_cancel.cancel_events AS e" \
 " WHERE e.txid >= $1 AND e.txid < $2 AND e.id > $3"
+
+static const char *const batch_sql = BATCH_SQL " ORDER BY e.id";
+
+/*
+ * On Citus (src/citus.c) each node's events carry that node's transaction
+ * ids, which only that node's snapshots can order: a node reads only the
+ * events in its own shards ($4, their shard ids), with its own snapshot.
+ * The consumer keeps one cursor per node (each node has its own origin,
+ * so a cursor is refused by every other node).  The other nodes are asked
+ * too, by Citus, and return nothing.
+ */
+static const char *const batch_citus_sql = BATCH_SQL
+"   AND pg_catalog.get_shard_id_for_distribution_column("
+"           'task_cancel.cancel_events', e.customer) = ANY ($4)"
 " ORDER BY e.id";
 
 /*
@@ -575,11 +589,11 @@ on_this_history(TimeLineID tli, XLogRecPtr flushed)
  * Streams the candidates through a portal, TC_FETCH_ROWS at a time.
  */
 static void
-read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
+read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan, Datum shards,
 		   const CursorSnapshot *lower, const CursorSnapshot *upper,
 		   int64 after_id, const char *prefix, int64 *remaining)
 {
-	Datum		params[3];
+	Datum		params[4];
 	Portal		portal;
 	StringInfoData next;
 	bool		full = false;
@@ -589,6 +603,7 @@ read_batch(ReturnSetInfo *rsinfo, SPIPlanPtr plan,
 	params[0] = FullTransactionIdGetDatum(FullTransactionIdFromU64(lower->xmin));
 	params[1] = FullTransactionIdGetDatum(FullTransactionIdFromU64(upper->xmax));
 	params[2] = Int64GetDatum(after_id);
+	params[3] = shards;			/* read only on Citus */
 	portal = SPI_cursor_open(NULL, plan, params, NULL, true);
 	initStringInfo(&next);
 
@@ -673,8 +688,11 @@ Datum
 tc_cancel_events_since(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr citus_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			argtypes[3] = {XID8OID, XID8OID, INT8OID};
+	Oid			argtypes[4] = {XID8OID, XID8OID, INT8OID, INT8ARRAYOID};
+	Datum		shards;
+	bool		none;
 	char	   *cursor = PG_ARGISNULL(0) ? NULL :
 		text_to_cstring(PG_GETARG_TEXT_PP(0));
 	EventCursor c;
@@ -762,13 +780,25 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	flushed = inserted_wal_end();
 	timeline = GetWALInsertionTimeLine();
 
-	tc_kept_plan(&plan, batch_sql, 3, argtypes);
+	shards = tc_local_shard_ids("cancel_events", &none);
+	if (none)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("this Citus node holds no shard of task_cancel.cancel_events"),
+				 errdetail("On Citus each node keeps the cancel events of its own shards, ordered by its own transactions."),
+				 errhint("Call cancel_events_since() on each node that holds shards of task_cancel.cancel_events, with one cursor per node.")));
+	if (shards != (Datum) 0)
+		tc_kept_plan(&citus_plan, batch_citus_sql, 4, argtypes);
+	else
+		tc_kept_plan(&plan, batch_sql, 3, argtypes);
 	before = tuplestore_tuple_count(rsinfo->setResult);
 	if (cursor != NULL)
-		read_batch(rsinfo, plan, &c.lower, &c.upper, c.after_id,
+		read_batch(rsinfo, shards != (Datum) 0 ? citus_plan : plan, shards,
+				   &c.lower, &c.upper, c.after_id,
 				   batch_prefix(&history, timeline, flushed, &c.lower, &c.upper),
 				   &remaining);
-	read_batch(rsinfo, plan, &c.upper, &now, PG_INT64_MIN,
+	read_batch(rsinfo, shards != (Datum) 0 ? citus_plan : plan, shards,
+			   &c.upper, &now, PG_INT64_MIN,
 			   batch_prefix(&history, timeline, flushed, &c.upper, &now),
 			   &remaining);
 	if (tuplestore_tuple_count(rsinfo->setResult) > before)

@@ -40,6 +40,7 @@
 #include "task_cancel.h"
 
 PG_FUNCTION_INFO_V1(tc_cancel_task);
+PG_FUNCTION_INFO_V1(tc_cancel_task_of);
 
 #define TC_CANCEL_TASK_NCOLS 3
 
@@ -93,22 +94,31 @@ named_task_cancelable(HeapTuple row, TupleDesc desc, const char *agent)
  * cancel_task(task_id bigint, agent text, reason text DEFAULT NULL,
  *			   end_campaigns boolean DEFAULT false)
  *		RETURNS TABLE (task_id bigint, task_type text, previous_status text)
+ * cancel_task(customer text, task_id bigint, agent text, ...) (1.2)
  *
  * Returns what it canceled, ordered by task_id.  task_id, agent or
  * end_campaigns NULL: 22004; agent or reason empty: 22023 (pass NULL for
  * the default reason, which names the agent and the button).  Rows locked:
  * the named task and, with end_campaigns, the customer's waiting campaign
  * tasks, in ascending id order, until the caller's transaction ends.
+ *
+ * The customer-first form skips the first statement: the router already
+ * knows the customer, and a task of that id belonging to someone else is
+ * missing.  Citus runs it on the node that owns the customer, where the
+ * id-only form must look the id up on every node.
  */
-Datum
-tc_cancel_task(PG_FUNCTION_ARGS)
+static Datum
+cancel_named_task(FunctionCallInfo fcinfo, bool with_customer)
 {
 	static SPIPlanPtr customer_plan = NULL;
 	static SPIPlanPtr lock_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		task_id = tc_int64_arg(fcinfo, 0, "task_id");
-	text	   *agent = tc_text_arg(fcinfo, 1, "agent");
-	text	   *reason = PG_ARGISNULL(2) ? NULL : tc_text_arg(fcinfo, 2, "reason");
+	int			a = with_customer ? 1 : 0;	/* task_id's argument */
+	text	   *customer = with_customer ? tc_text_arg(fcinfo, 0, "customer") : NULL;
+	int64		task_id = tc_int64_arg(fcinfo, a, "task_id");
+	text	   *agent = tc_text_arg(fcinfo, a + 1, "agent");
+	text	   *reason = PG_ARGISNULL(a + 2) ? NULL :
+		tc_text_arg(fcinfo, a + 2, "reason");
 	bool		end_campaigns;
 	char	   *agent_str = text_to_cstring(agent);
 	Oid			lock_types[4] = {TEXTOID, INT8OID, TEXTARRAYOID, BOOLOID};
@@ -121,25 +131,28 @@ tc_cancel_task(PG_FUNCTION_ARGS)
 	Datum	   *ids;
 	bool		isnull;
 
-	if (PG_ARGISNULL(3))
+	if (PG_ARGISNULL(a + 3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("end_campaigns must not be null")));
-	end_campaigns = PG_GETARG_BOOL(3);
+	end_campaigns = PG_GETARG_BOOL(a + 3);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
-	if (tc_execute_kept(&customer_plan, customer_sql, 1, &id_type, &id_value,
-						NULL, SPI_OK_SELECT) == 0)
+	if (customer != NULL)
+		lock_values[0] = PointerGetDatum(customer);
+	else if (tc_execute_kept(&customer_plan, customer_sql, 1, &id_type,
+							 &id_value, NULL, SPI_OK_SELECT) == 0)
 	{
 		SPI_finish();
 		return (Datum) 0;		/* no such task */
 	}
+	else
+		lock_values[0] = SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull);
 
 	tc_lookup_accept_changes();
-	lock_values[0] = SPI_getbinval(SPI_tuptable->vals[0],
-								   SPI_tuptable->tupdesc, 1, &isnull);
 	lock_values[1] = id_value;
 	lock_values[2] = tc_cancelable_types();
 	lock_values[3] = BoolGetDatum(end_campaigns);
@@ -209,4 +222,16 @@ tc_cancel_task(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	return (Datum) 0;
+}
+
+Datum
+tc_cancel_task(PG_FUNCTION_ARGS)
+{
+	return cancel_named_task(fcinfo, false);
+}
+
+Datum
+tc_cancel_task_of(PG_FUNCTION_ARGS)
+{
+	return cancel_named_task(fcinfo, true);
 }

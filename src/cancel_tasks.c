@@ -174,6 +174,28 @@ static const char *const lock_many_sql =
 "   FOR NO KEY UPDATE";
 
 /*
+ * On Citus (src/citus.c), where a locking statement must stay within one
+ * customer: the array's customers, distinct and sorted as ORDER BY
+ * t.customer sorts them (the column's collation is the database default),
+ * and then lock_customer_sql for each in turn.  The locks are taken in the
+ * same (customer, id) order as lock_many_sql's.
+ */
+static const char *const sorted_customers_sql =
+"SELECT c.customer FROM pg_catalog.unnest($1::pg_catalog.text[]) AS c(customer)"
+" GROUP BY c.customer ORDER BY c.customer";
+
+static const char *const lock_customer_sql =
+"SELECT t.id, t.customer, t.task_type, t.status"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
+"   AND t.task_type = ANY ($2)"
+"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+" ORDER BY t.id"
+"   FOR NO KEY UPDATE";
+
+/*
  * parse_request
  *		Check mode and arg (arguments 1 and 2) and fill the argument part
  *		of req.
@@ -621,6 +643,56 @@ cancel_one(FunctionCallInfo fcinfo, bool with_events)
 }
 
 /*
+ * cancel_each_customer
+ *		cancel_many() on Citus: one customer at a time (see
+ *		lock_customer_sql), each customer's rows locked, canceled (with its
+ *		event, when with_events) and put into the result before the next
+ *		customer's are locked.  The result is in the same order.
+ */
+static void
+cancel_each_customer(ReturnSetInfo *rsinfo, Datum customers,
+					 const CancelRequest *req, bool with_events)
+{
+	static SPIPlanPtr sort_plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	static SPIPlanPtr update_plan = NULL;
+	Oid			argtype = TEXTARRAYOID;
+	SPITupleTable *sorted;
+	uint64		ncustomers;
+	uint64		i;
+
+	ncustomers = tc_execute_kept(&sort_plan, sorted_customers_sql, 1,
+								 &argtype, &customers, NULL, SPI_OK_SELECT);
+	sorted = SPI_tuptable;
+	for (i = 0; i < ncustomers; i++)
+	{
+		bool		isnull;
+		Datum		customer = SPI_getbinval(sorted->vals[i], sorted->tupdesc,
+											 1, &isnull);
+		SPITupleTable *locked;
+		uint64		n;
+
+		locked = lock_tasks(&lock_plan, lock_customer_sql, TEXTOID, customer,
+							req);
+		n = SPI_processed;
+		if (n == 0)
+			continue;
+		if (with_events)
+		{
+			CancelAudit audit = audit_of(req);
+
+			tc_cancel_one(customer, column_array(locked, n, 1, INT8OID), n,
+						  &audit);
+		}
+		else
+			cancel_locked(&update_plan, update_one_sql, TEXTOID, customer,
+						  column_array(locked, n, 1, INT8OID), n, req);
+		put_canceled_rows(rsinfo, locked, n, TC_CANCEL_ARRAY_NCOLS);
+		SPI_freetuptable(locked);
+	}
+}
+
+/*
  * cancel_many
  *		cancel_tasks(customers text[], mode text, arg text, journey_id bigint)
  *		RETURNS TABLE (task_id bigint, customer text, task_type text,
@@ -668,6 +740,12 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 			SPI_finish();
 			return (Datum) 0;
 		}
+	}
+	if (tc_citus_loaded())
+	{
+		cancel_each_customer(rsinfo, customers, &req, with_events);
+		SPI_finish();
+		return (Datum) 0;
 	}
 	locked = lock_tasks(&lock_plan, lock_many_sql, TEXTARRAYOID, customers,
 						&req);

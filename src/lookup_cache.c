@@ -173,6 +173,21 @@ reset_cache(void)
 }
 
 /*
+ * is_cached_relation
+ *		Whether relid is one of the lookup tables the cache holds rows of.
+ */
+static bool
+is_cached_relation(Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(cached_relids); i++)
+		if (cached_relids[i] == relid)
+			return true;
+	return false;
+}
+
+/*
  * invalidate_callback
  *		Relcache callback: empty the cache when one of our lookup tables
  *		(or every relation, InvalidOid) is invalidated.
@@ -180,21 +195,8 @@ reset_cache(void)
 static void
 invalidate_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
-	int			i;
-
-	if (relid == InvalidOid)
-	{
+	if (relid == InvalidOid || is_cached_relation(relid))
 		reset_cache();
-		return;
-	}
-	for (i = 0; i < (int) lengthof(cached_relids); i++)
-	{
-		if (cached_relids[i] == relid)
-		{
-			reset_cache();
-			return;
-		}
-	}
 }
 
 /*
@@ -578,6 +580,21 @@ tc_lookup_changed(PG_FUNCTION_ARGS)
 				 errmsg("function \"lookup_changed\" must be fired AFTER INSERT, UPDATE, DELETE or TRUNCATE")));
 
 	CacheInvalidateRelcache(trigdata->tg_relation);
+
+	/*
+	 * On Citus the trigger fires on a shard (journeys_102009), while the
+	 * caches watch the tables by their own oids: invalidate those.  On one
+	 * server tg_relation is always one of them.
+	 */
+	prepare_cache();
+	if (!is_cached_relation(RelationGetRelid(trigdata->tg_relation)))
+	{
+		int			i;
+
+		for (i = 0; i < (int) lengthof(cached_relids); i++)
+			if (OidIsValid(cached_relids[i]))
+				CacheInvalidateRelcacheByRelid(cached_relids[i]);
+	}
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(lookup_xact_callback, NULL);

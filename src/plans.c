@@ -16,6 +16,9 @@
  * call for the cancel's UPDATE, whose "id = ANY($2)" makes the generic plan
  * look dearer than it is).
  *
+ * Except on Citus (src/citus.c): a generic plan of a statement that spans
+ * shards cannot be distributed, so there every plan is a custom one.
+ *
  * IDENTIFICATION
  *	  src/plans.c
  *
@@ -41,6 +44,8 @@ tc_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 	if (*plan == NULL)
 	{
 		SPIPlanPtr	prepared = SPI_prepare_cursor(sql, nargs, argtypes,
+												  tc_citus_loaded() ?
+												  CURSOR_OPT_CUSTOM_PLAN :
 												  CURSOR_OPT_GENERIC_PLAN);
 
 		if (prepared == NULL)

@@ -82,6 +82,7 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 	Interval	zero = {0};
 	Datum		values[3];
 	bool		isnull;
+	bool		none;
 	int64		purged;
 
 	if (PG_ARGISNULL(0))
@@ -98,6 +99,19 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 				 errdetail("A negative interval would purge events from the future.")));
 
 	SPI_connect();
+
+	/*
+	 * On Citus each node's events are ordered by its own transactions
+	 * (cancel_events_since.c), and so must each node's purges be: not yet
+	 * done.  Refuse rather than record one node's purge against another
+	 * node's cursors.
+	 */
+	if (tc_local_shard_ids("cancel_events", &none) != (Datum) 0 || none)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("purge_cancel_events() is not supported on Citus yet"),
+				 errdetail("Each node's cursors count that node's transactions, so each node would have to record its own purges."),
+				 errhint("Keep the cancel events on a Citus cluster for now.")));
 	if (tc_execute_kept(&purge_plan, purge_sql, 1, &purge_type, &older_than,
 						NULL, SPI_OK_SELECT) != 1)
 		elog(ERROR, "purge of cancel events returned " UINT64_FORMAT " rows",

@@ -50,6 +50,12 @@ PG_FUNCTION_INFO_V1(tc_create_task_1_2);
 PG_FUNCTION_INFO_V1(tc_reserve_task_1_2);
 PG_FUNCTION_INFO_V1(tc_accept_task_1_2);
 PG_FUNCTION_INFO_V1(tc_set_task_deadline);
+PG_FUNCTION_INFO_V1(tc_reserve_task_of);
+PG_FUNCTION_INFO_V1(tc_release_task_of);
+PG_FUNCTION_INFO_V1(tc_accept_task_of);
+PG_FUNCTION_INFO_V1(tc_wrap_task_of);
+PG_FUNCTION_INFO_V1(tc_complete_task_of);
+PG_FUNCTION_INFO_V1(tc_set_task_deadline_of);
 
 static const char *const create_sql =
 "INSERT INTO task_cancel.tasks"
@@ -61,42 +67,52 @@ static const char *const create_1_2_sql =
 " (customer, task_type, campaign_id, journey_id, status, agent, expires_at)"
 " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 
-static const char *const reserve_sql =
-"UPDATE task_cancel.tasks SET status = 'reserved', agent = $2"
-" WHERE id = $1 AND status = 'pending'";
-
-static const char *const release_sql =
-"UPDATE task_cancel.tasks SET status = 'pending', agent = NULL"
-" WHERE id = $1 AND status = 'reserved'";
-
-static const char *const accept_sql =
-"UPDATE task_cancel.tasks SET status = 'assigned', agent = $2"
-" WHERE id = $1"
-"   AND (status = 'pending' OR (status = 'reserved' AND agent = $2))";
-
-static const char *const reserve_1_2_sql =
-"UPDATE task_cancel.tasks SET status = 'reserved', agent = $2"
+/*
+ * Each transition's UPDATE, by task id ($1) and agent ($2, where it takes
+ * one).  The customer-first overloads (1.2) add "AND customer = $3": a
+ * Citus cluster runs such a statement on the one node that owns the
+ * customer, and on one server it is the same statement, found through the
+ * same primary key (customer, id).
+ */
+#define RESERVE_SQL \
+"UPDATE task_cancel.tasks SET status = 'reserved', agent = $2" \
 " WHERE id = $1 AND status = 'pending'"
-"   AND (expires_at IS NULL OR expires_at > pg_catalog.statement_timestamp())";
-
-static const char *const accept_1_2_sql =
-"UPDATE task_cancel.tasks SET status = 'assigned', agent = $2"
-" WHERE id = $1"
+#define RELEASE_SQL \
+"UPDATE task_cancel.tasks SET status = 'pending', agent = NULL" \
+" WHERE id = $1 AND status = 'reserved'"
+#define ACCEPT_SQL \
+"UPDATE task_cancel.tasks SET status = 'assigned', agent = $2" \
+" WHERE id = $1" \
 "   AND (status = 'pending' OR (status = 'reserved' AND agent = $2))"
-"   AND (expires_at IS NULL OR expires_at > pg_catalog.statement_timestamp())";
+#define NOT_EXPIRED \
+"   AND (expires_at IS NULL OR expires_at > pg_catalog.statement_timestamp())"
+#define DEADLINE_SQL \
+"UPDATE task_cancel.tasks SET expires_at = $2" \
+" WHERE id = $1 AND status IN ('pending', 'reserved')"
+#define WRAP_SQL \
+"UPDATE task_cancel.tasks SET status = 'wrapping'" \
+" WHERE id = $1 AND status = 'assigned'"
+#define COMPLETE_SQL \
+"UPDATE task_cancel.tasks SET status = 'completed'," \
+"       completed_at = pg_catalog.now()" \
+" WHERE id = $1 AND status IN ('assigned', 'wrapping')"
+#define OF_CUSTOMER " AND customer = $3"
 
-static const char *const deadline_sql =
-"UPDATE task_cancel.tasks SET expires_at = $2"
-" WHERE id = $1 AND status IN ('pending', 'reserved')";
+static const char *const reserve_sql = RESERVE_SQL;
+static const char *const release_sql = RELEASE_SQL;
+static const char *const accept_sql = ACCEPT_SQL;
+static const char *const reserve_1_2_sql = RESERVE_SQL NOT_EXPIRED;
+static const char *const accept_1_2_sql = ACCEPT_SQL NOT_EXPIRED;
+static const char *const deadline_sql = DEADLINE_SQL;
+static const char *const wrap_sql = WRAP_SQL;
+static const char *const complete_sql = COMPLETE_SQL;
 
-static const char *const wrap_sql =
-"UPDATE task_cancel.tasks SET status = 'wrapping'"
-" WHERE id = $1 AND status = 'assigned'";
-
-static const char *const complete_sql =
-"UPDATE task_cancel.tasks SET status = 'completed',"
-"       completed_at = pg_catalog.now()"
-" WHERE id = $1 AND status IN ('assigned', 'wrapping')";
+static const char *const reserve_of_sql = RESERVE_SQL NOT_EXPIRED OF_CUSTOMER;
+static const char *const release_of_sql = RELEASE_SQL OF_CUSTOMER;
+static const char *const accept_of_sql = ACCEPT_SQL NOT_EXPIRED OF_CUSTOMER;
+static const char *const deadline_of_sql = DEADLINE_SQL OF_CUSTOMER;
+static const char *const wrap_of_sql = WRAP_SQL OF_CUSTOMER;
+static const char *const complete_of_sql = COMPLETE_SQL OF_CUSTOMER;
 
 /*
  * run_transition
@@ -119,6 +135,47 @@ run_transition(SPIPlanPtr *plan, const char *sql, int64 task_id, text *agent)
 	SPI_connect();
 	changed = tc_execute_kept(plan, sql, agent != NULL ? 2 : 1, argtypes,
 							  values, NULL, SPI_OK_UPDATE);
+	SPI_finish();
+
+	return changed > 0;
+}
+
+/*
+ * run_transition_of
+ *		The customer-first overloads (1.2): arguments (customer, task_id
+ *		[, second]), second being the agent (second_type TEXTOID) or the
+ *		deadline (TIMESTAMPTZOID, NULL allowed), or none (InvalidOid); the
+ *		UPDATE also names the customer (OF_CUSTOMER).  A task of another
+ *		customer is "missing": false.  customer, task_id or agent NULL:
+ *		22004.
+ */
+static bool
+run_transition_of(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
+				  Oid second_type)
+{
+	Oid			argtypes[3] = {INT8OID,
+	OidIsValid(second_type) ? second_type : TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', 'n', ' '};
+	uint64		changed;
+
+	values[2] = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	values[0] = Int64GetDatum(tc_int64_arg(fcinfo, 1, "task_id"));
+	values[1] = (Datum) 0;
+	if (second_type == TEXTOID)
+	{
+		values[1] = PointerGetDatum(tc_text_arg(fcinfo, 2, "agent"));
+		nulls[1] = ' ';
+	}
+	else if (second_type == TIMESTAMPTZOID && !PG_ARGISNULL(2))
+	{
+		values[1] = PG_GETARG_DATUM(2);
+		nulls[1] = ' ';
+	}
+
+	SPI_connect();
+	changed = tc_execute_kept(plan, sql, 3, argtypes, values, nulls,
+							  SPI_OK_UPDATE);
 	SPI_finish();
 
 	return changed > 0;
@@ -331,4 +388,62 @@ tc_set_task_deadline(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	PG_RETURN_BOOL(changed > 0);
+}
+
+/*
+ * The customer-first overloads (1.2): reserve_task(customer, task_id,
+ * agent), release_task(customer, task_id), accept_task(customer, task_id,
+ * agent), wrap_task(customer, task_id), complete_task(customer, task_id),
+ * set_task_deadline(customer, task_id, expires_at).  Each does what the
+ * id-only form does (the 1.2 one: never a task past its deadline) to the
+ * customer's task, and nothing to another customer's task of that id.
+ * Citus delegates each to the node that owns the customer.
+ */
+Datum
+tc_reserve_task_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, reserve_of_sql, TEXTOID));
+}
+
+Datum
+tc_release_task_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, release_of_sql, InvalidOid));
+}
+
+Datum
+tc_accept_task_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, accept_of_sql, TEXTOID));
+}
+
+Datum
+tc_wrap_task_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, wrap_of_sql, InvalidOid));
+}
+
+Datum
+tc_complete_task_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, complete_of_sql, InvalidOid));
+}
+
+Datum
+tc_set_task_deadline_of(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+
+	PG_RETURN_BOOL(run_transition_of(fcinfo, &plan, deadline_of_sql,
+									 TIMESTAMPTZOID));
 }

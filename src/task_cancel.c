@@ -74,6 +74,9 @@
  *								per-backend cache of journey names, task
  *								types and campaign names it keeps current
  *	src/arguments.c				argument checks shared by the entry points
+ *	src/citus.c					what differs on a Citus cluster, and
+ *								prepare_node(), the per-node half of
+ *								distribute() (1.2)
  *	src/columns.c				column numbers by name, for the triggers
  *	src/plans.c					prepare-once, keep-forever SPI execution
  *	src/compat.h				differences between PostgreSQL versions

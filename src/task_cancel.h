@@ -32,6 +32,11 @@ extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 							  Oid *argtypes, Datum *values, const char *nulls,
 							  int expected_rc);
 
+/* citus.c: what differs on a Citus cluster */
+extern bool tc_citus_loaded(void);
+extern Oid	tc_shard_of(Oid relid, Datum customer);
+extern Datum tc_local_shard_ids(const char *table, bool *none);
+
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,
 								   bool missing_ok);

@@ -63,6 +63,15 @@ GRANT EXECUTE ON FUNCTION
     task_cancel.cancel_events_since(text, integer)
     TO regress_router;
 GRANT EXECUTE ON FUNCTION
+    task_cancel.reserve_task(text, bigint, text),
+    task_cancel.release_task(text, bigint),
+    task_cancel.accept_task(text, bigint, text),
+    task_cancel.wrap_task(text, bigint),
+    task_cancel.complete_task(text, bigint),
+    task_cancel.cancel_task(text, bigint, text, text, boolean),
+    task_cancel.set_task_deadline(text, bigint, timestamptz)
+    TO regress_router;
+GRANT EXECUTE ON FUNCTION
     task_cancel.cancel_events_since(text),
     task_cancel.cancel_events_since(text, integer)
     TO regress_webhooks;
