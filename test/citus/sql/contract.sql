@@ -1,0 +1,126 @@
+-- contract: the promises of API.md on a 3-node cluster, as the README's
+-- roles (only their GRANTs).  Customers are spread over both workers.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+SELECT task_cancel.register_journey(101, 'Winback');
+SELECT task_cancel.register_campaign(7, 'Spring promo', 'voice');
+
+-- Which worker each customer lives on: both are used.
+SELECT count(DISTINCT nodeport) AS workers_used
+  FROM unnest(ARRAY['ann', 'bob', 'cy', 'dee', 'eve', 'fay']) AS c,
+       LATERAL (SELECT get_shard_id_for_distribution_column('task_cancel.tasks', c) AS shardid) s
+  JOIN pg_dist_placement USING (shardid) JOIN pg_dist_node USING (groupid);
+
+CREATE TEMP TABLE t AS
+SELECT c AS customer, ty AS task_type, task_cancel.create_task(c, ty) AS id
+  FROM unnest(ARRAY['ann', 'bob', 'cy', 'dee', 'eve', 'fay']) AS c,
+       unnest(ARRAY['inbound_call', 'voicemail', 'automated_sms']) AS ty;
+GRANT SELECT ON t TO journey_engine;
+SET ROLE journey_engine;
+SELECT task_cancel.create_task('ann', 'outbound_call', 7) IS NOT NULL AS campaign_task;
+
+-- One customer: delegated, its waiting cancelable tasks, never automated_sms.
+SELECT tt.task_type, c.previous_status
+  FROM task_cancel.cancel_tasks('ann', 'task_type', 'voicemail', 101) AS c
+  JOIN t AS tt ON tt.id = c.task_id;
+SELECT count(*) AS again FROM task_cancel.cancel_tasks('ann', 'task_type', 'voicemail', 101);
+SELECT task_type FROM task_cancel.cancel_tasks('ann', 'campaign', '7', 101);
+
+-- Many customers: sorted, duplicates harmless, one event per customer.
+SELECT customer, task_type, previous_status
+  FROM task_cancel.cancel_tasks(ARRAY['eve', 'bob', 'eve', 'cy'], 'task_type', 'inbound_call', 101);
+SELECT count(*) AS empty_array FROM task_cancel.cancel_tasks(ARRAY[]::text[], 'all', NULL, 101);
+
+-- An unknown journey, a type never canceled: the errors of one server.
+SELECT * FROM task_cancel.cancel_tasks('ann', 'all', NULL, 999);
+SELECT * FROM task_cancel.cancel_tasks('ann', 'task_type', 'automated_sms', 101);
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['ann'], 'task_type', 'automated_sms', 101);
+
+-- A transaction that cancels on both workers commits (two-phase).
+BEGIN;
+SELECT count(*) FROM task_cancel.cancel_tasks('dee', 'task_type', 'voicemail', 101);
+SELECT count(*) FROM task_cancel.cancel_tasks('fay', 'task_type', 'voicemail', 101);
+SELECT count(*) FROM task_cancel.cancel_tasks('bob', 'task_type', 'voicemail', 101);
+COMMIT;
+RESET ROLE;
+SELECT customer, status, canceled_by_journey_id, canceled_by_journey_name,
+       cancel_event_id IS NOT NULL AS has_event
+  FROM task_cancel.tasks WHERE customer IN ('dee', 'fay', 'bob') AND task_type = 'voicemail'
+ ORDER BY customer;
+
+-- The router by customer: one node.  Another customer's id is missing.
+RESET ROLE;
+SELECT id AS cy_vm FROM t WHERE customer = 'cy' AND task_type = 'voicemail' \gset
+SELECT id AS eve_vm FROM t WHERE customer = 'eve' AND task_type = 'voicemail' \gset
+SET ROLE task_router;
+SELECT task_cancel.reserve_task('ann', :cy_vm, 'agent_ann') AS wrong_customer,
+       task_cancel.reserve_task('cy', :cy_vm, 'agent_ann') AS reserved;
+SELECT task_cancel.accept_task('cy', :cy_vm, 'agent_bob') AS other_agent,
+       task_cancel.accept_task('cy', :cy_vm, 'agent_ann') AS accepted;
+SELECT task_cancel.wrap_task('cy', :cy_vm), task_cancel.complete_task('cy', :cy_vm);
+SELECT task_cancel.reserve_task('eve', :eve_vm, 'agent_ann'),
+       task_cancel.release_task('eve', :eve_vm),
+       task_cancel.set_task_deadline('eve', :eve_vm, now() + interval '1 hour');
+-- The id-only forms keep working (ids are unique in the cluster).
+SELECT task_cancel.reserve_task(:eve_vm, 'agent_ann');
+-- The agent's cancel by customer: reserved for this agent.
+SELECT task_type, previous_status FROM task_cancel.cancel_task('eve', :eve_vm, 'agent_ann');
+SELECT count(*) AS wrong_customer FROM task_cancel.cancel_task('ann', :eve_vm, 'agent_ann');
+RESET ROLE;
+
+-- An accepted task is never canceled.
+SET ROLE journey_engine;
+SELECT count(*) AS cy_canceled FROM task_cancel.cancel_tasks('cy', 'all', NULL, 101);
+RESET ROLE;
+SELECT status FROM task_cancel.tasks WHERE id = :cy_vm;
+
+-- The block list: on the customer's node; new tasks are born canceled.
+SET ROLE journey_engine;
+SELECT task_cancel.create_task('gus', 'inbound_call') IS NOT NULL AS created;
+SELECT task_cancel.block_customer('gus', 'Replied STOP', 101) AS canceled_by_block;
+SELECT task_cancel.create_task('gus', 'voicemail') AS born \gset
+SELECT task_cancel.block_customer('gus', 'again', 101) AS second_block;
+RESET ROLE;
+SELECT status, cancel_reason FROM task_cancel.tasks WHERE id = :born;
+SET ROLE support_staff;
+SELECT customer, reason FROM task_cancel.blocked_customers WHERE customer = 'gus';
+RESET ROLE;
+SET ROLE journey_engine;
+SELECT task_cancel.unblock_customer('gus'), task_cancel.unblock_customer('gus');
+SELECT task_cancel.create_task('gus', 'voicemail') AS after_unblock \gset
+RESET ROLE;
+SELECT status FROM task_cancel.tasks WHERE id = :after_unblock;
+
+-- The lookup cache on every node: a rename and a type made
+-- non-cancelable are seen by the next cancel of the same session.
+SET ROLE journey_engine;
+SELECT count(*) FROM task_cancel.cancel_tasks('hal', 'all', NULL, 101);
+SELECT task_cancel.create_task('hal', 'voicemail') IS NOT NULL AS created;
+RESET ROLE;
+UPDATE task_cancel.journeys SET name = 'Winback v2' WHERE id = 101;
+UPDATE task_cancel.task_types SET cancelable = false WHERE name = 'voicemail';
+SET ROLE journey_engine;
+SELECT * FROM task_cancel.cancel_tasks('hal', 'task_type', 'voicemail', 101);
+SELECT count(*) FROM task_cancel.cancel_tasks('hal', 'all', NULL, 101);
+SELECT task_cancel.create_task('hal', 'inbound_call') IS NOT NULL AS created;
+SELECT task_type FROM task_cancel.cancel_tasks('hal', 'all', NULL, 101);
+RESET ROLE;
+SELECT DISTINCT canceled_by_journey_name FROM task_cancel.tasks
+ WHERE customer = 'hal' AND status = 'canceled';
+UPDATE task_cancel.task_types SET cancelable = true WHERE name = 'voicemail';
+
+-- preview_cancel and past_tasks for support staff (shards are read as
+-- the caller on Citus).
+SET ROLE support_staff;
+SELECT task_type, status FROM task_cancel.preview_cancel('hal', 'all', NULL);
+SELECT customer, task_type, status, canceled_by_journey_name
+  FROM task_cancel.past_tasks WHERE customer IN ('ann', 'cy') ORDER BY customer, task_type;
+SELECT count(*) FROM task_cancel.tasks;
+RESET ROLE;
+
+-- Nothing for PUBLIC on any node.
+SELECT result AS public_functions, count(*)
+  FROM run_command_on_all_nodes($$SELECT count(*) FROM pg_proc
+        WHERE pronamespace = 'task_cancel'::regnamespace
+          AND has_function_privilege('public', oid, 'EXECUTE')$$)
+ GROUP BY 1;

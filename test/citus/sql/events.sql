@@ -1,0 +1,93 @@
+-- events: reading cancel events on a cluster.  Each node keeps the events
+-- of its own shards, stamped with its own transaction ids, and
+-- cancel_events_since() on a node reads only those, with that node's
+-- snapshot: the consumer keeps one cursor per node that holds shards.
+-- Here commits happen out of order on two workers, and every event is
+-- still read exactly once.  Writers and the consumer are separate
+-- sessions (dblink).
+\set VERBOSITY terse
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT task_cancel.register_journey(201, 'Events');
+
+-- The coordinator holds no shard: it refuses, rather than return nothing.
+SELECT * FROM task_cancel.cancel_events_since(NULL);
+
+-- Three customers: a1 and a2 on the first worker, b1 on the second.
+SELECT (array_agg(c ORDER BY c) FILTER (WHERE groupid = 1))[1] AS a1,
+       (array_agg(c ORDER BY c) FILTER (WHERE groupid = 1))[2] AS a2,
+       (array_agg(c ORDER BY c) FILTER (WHERE groupid = 2))[1] AS b1
+  FROM (SELECT 'ev-' || i AS c FROM generate_series(1, 20) AS i) AS cs,
+       LATERAL (SELECT get_shard_id_for_distribution_column('task_cancel.tasks', c) AS shardid) AS s
+  JOIN pg_dist_placement USING (shardid) \gset
+SELECT task_cancel.create_task(c, 'inbound_call') IS NOT NULL AS created
+  FROM unnest(ARRAY[:'a1', :'a2', :'b1']) AS c;
+
+-- One consumer cursor per worker, and what it has read.
+CREATE TEMP TABLE cursors (groupid int PRIMARY KEY, conn text, cursor text);
+CREATE TEMP TABLE delivered (groupid int, id bigint, customer text);
+SELECT dblink_connect('w' || groupid,
+                      format('host=%s port=%s dbname=postgres user=webhook_sender',
+                             nodename, nodeport))
+  FROM pg_dist_node WHERE groupid IN (1, 2) ORDER BY groupid;
+INSERT INTO cursors SELECT groupid, 'w' || groupid, NULL FROM pg_dist_node WHERE groupid IN (1, 2);
+
+CREATE FUNCTION consume() RETURNS TABLE (groupid int, customer text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n record;
+    e record;
+BEGIN
+    FOR n IN SELECT * FROM cursors ORDER BY 1 LOOP
+        FOR e IN SELECT * FROM dblink(n.conn,
+                     format('SELECT id, customer, next_cursor FROM task_cancel.cancel_events_since(%L)', n.cursor))
+                     AS r(id bigint, customer text, next_cursor text) LOOP
+            INSERT INTO delivered VALUES (n.groupid, e.id, e.customer);
+            UPDATE cursors SET cursor = e.next_cursor WHERE cursors.groupid = n.groupid;
+            groupid := n.groupid;
+            customer := e.customer;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- Read what is there already.
+SELECT count(*) >= 0 AS drained FROM consume();
+TRUNCATE delivered;
+
+-- Writer a cancels a1 and keeps its transaction open; writer b cancels
+-- b1 and a2, on both workers, and commits first.
+SELECT dblink_connect('a', format('host=%s port=%s dbname=postgres user=journey_engine', nodename, nodeport))
+  FROM pg_dist_node WHERE groupid = 0;
+SELECT dblink_connect('b', format('host=%s port=%s dbname=postgres user=journey_engine', nodename, nodeport))
+  FROM pg_dist_node WHERE groupid = 0;
+SELECT dblink_exec('a', 'BEGIN');
+SELECT * FROM dblink('a', format($q$SELECT count(*) FROM task_cancel.cancel_tasks(%L, 'all', NULL, 201)$q$, :'a1')) AS r(n bigint);
+SELECT dblink_exec('b', 'BEGIN');
+SELECT * FROM dblink('b', format($q$SELECT count(*) FROM task_cancel.cancel_tasks(%L, 'all', NULL, 201)$q$, :'b1')) AS r(n bigint);
+SELECT * FROM dblink('b', format($q$SELECT count(*) FROM task_cancel.cancel_tasks(%L, 'all', NULL, 201)$q$, :'a2')) AS r(n bigint);
+SELECT dblink_exec('b', 'COMMIT');
+
+-- The consumer sees b's two events, each on its worker; a's is not
+-- committed.
+SELECT groupid, customer = :'a2' AS is_a2, customer = :'b1' AS is_b1 FROM consume() ORDER BY 1;
+
+-- a commits now, after the events the consumer has read.
+SELECT dblink_exec('a', 'COMMIT');
+SELECT groupid, customer = :'a1' AS is_a1 FROM consume();
+SELECT count(*) AS nothing_more FROM consume();
+
+-- Each of the three events exactly once.
+SELECT count(*) AS delivered, count(DISTINCT id) AS distinct_events,
+       count(*) FILTER (WHERE customer IN (:'a1', :'a2', :'b1')) AS ours
+  FROM delivered;
+
+-- A worker's cursor is refused by the other worker (another history).
+SELECT cursor AS w1_cursor FROM cursors WHERE groupid = 1 \gset
+SELECT * FROM dblink('w2', format('SELECT id FROM task_cancel.cancel_events_since(%L)', :'w1_cursor')) AS r(id bigint);
+
+-- Purging is not there yet on a cluster, and says so.
+SELECT task_cancel.purge_cancel_events('1 day');
+
+SELECT dblink_disconnect(c) FROM unnest(ARRAY['a', 'b', 'w1', 'w2']) AS c;
