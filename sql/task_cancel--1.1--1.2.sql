@@ -355,14 +355,15 @@ COMMENT ON FUNCTION task_cancel.prepare_node() IS
 
 /*
  * distribute() runs as its caller (a superuser or the extension's owner:
- * nothing is granted to PUBLIC).  The tables are distributed in a
- * transaction of their own, on the coordinator, through Citus's
- * run_command_on_coordinator(): prepare_node() runs on every node over
- * connections of its own, and must see the shards committed.  So a
- * distribute() that fails half-way may leave the tables distributed; run
- * it again, which finishes the rest.
+ * nothing is granted to PUBLIC).  What Citus itself changes --
+ * distribute_objects() -- runs in a transaction of its own, on the
+ * coordinator, through Citus's run_command_on_coordinator(): prepare_node()
+ * then runs on every node over connections of its own, and must see the
+ * shards and functions committed (and must not wait for locks that this
+ * transaction would hold).  So a distribute() that fails half-way may leave
+ * the tables distributed; run it again, which finishes the rest.
  */
-CREATE FUNCTION task_cancel.distribute_tables()
+CREATE FUNCTION task_cancel.distribute_objects()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -372,6 +373,8 @@ SET citus.enable_unsafe_triggers = on
 -- tables first would turn tasks into a Citus local table
 SET citus.enable_local_reference_table_foreign_keys = off
 AS $body$
+DECLARE
+    f regprocedure;
 BEGIN
     -- lookup tables: small, read by every cancel on every node
     IF NOT EXISTS (SELECT FROM pg_dist_partition
@@ -401,39 +404,16 @@ BEGIN
         PERFORM create_distributed_table('task_cancel.blocked_customers', 'customer',
                                          colocate_with => 'task_cancel.tasks');
     END IF;
-END
-$body$;
-COMMENT ON FUNCTION task_cancel.distribute_tables() IS
-    'Part of distribute(): the tables distributed by customer, the lookup tables as reference tables';
-
-CREATE FUNCTION task_cancel.distribute()
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $body$
-DECLARE
-    f regprocedure;
-    r record;
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        RAISE EXCEPTION 'task_cancel.distribute() needs Citus'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and CREATE EXTENSION task_cancel; on one server there is nothing to distribute.';
-    END IF;
-    IF NOT citus_is_coordinator() THEN
-        RAISE EXCEPTION 'task_cancel.distribute() must run on the coordinator'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Connect to the Citus coordinator and call it there.';
-    END IF;
-
-    FOR r IN SELECT * FROM run_command_on_coordinator(
-                 'SELECT task_cancel.distribute_tables()') LOOP
-        IF NOT r.success THEN
-            RAISE EXCEPTION 'task_cancel.distribute() could not distribute the tables'
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = r.result;
-        END IF;
-    END LOOP;
+    -- The register functions run on the coordinator and write reference
+    -- tables.  As SECURITY DEFINER they would write over the owner's
+    -- connections to the workers, which a delegated cancel of the same
+    -- transaction (on the caller's connection) cannot see.  As their
+    -- caller, they need write rights on exactly the columns they write,
+    -- which prepare_node() gives every role that may call them.  (Here,
+    -- not in distribute(): prepare_node() grants on these functions over
+    -- another connection, which would wait for this change to commit.)
+    ALTER FUNCTION task_cancel.register_journey(bigint, text) SECURITY INVOKER;
+    ALTER FUNCTION task_cancel.register_campaign(bigint, text, text) SECURITY INVOKER;
 
     -- the per-customer functions run on the node that owns the customer
     FOREACH f IN ARRAY ARRAY[
@@ -453,6 +433,38 @@ BEGIN
         PERFORM create_distributed_function(f, 'customer',
                                             colocate_with => 'task_cancel.tasks',
                                             force_delegation => true);
+    END LOOP;
+END
+$body$;
+COMMENT ON FUNCTION task_cancel.distribute_objects() IS
+    'Part of distribute(), committed on its own: tables distributed by customer, lookup tables as reference tables, per-customer functions delegated';
+
+CREATE FUNCTION task_cancel.distribute()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'task_cancel.distribute() needs Citus'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and CREATE EXTENSION task_cancel; on one server there is nothing to distribute.';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'task_cancel.distribute() must run on the coordinator'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Connect to the Citus coordinator and call it there.';
+    END IF;
+
+    FOR r IN SELECT * FROM run_command_on_coordinator(
+                 'SELECT task_cancel.distribute_objects()') LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.distribute() could not distribute the tables'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result;
+        END IF;
     END LOOP;
 
     FOR r IN SELECT * FROM run_command_on_all_nodes('SELECT task_cancel.prepare_node()') LOOP
@@ -493,5 +505,5 @@ REVOKE ALL ON FUNCTION task_cancel.complete_task(text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.set_task_deadline(text, bigint, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.cancel_task(text, bigint, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.prepare_node() FROM PUBLIC;
-REVOKE ALL ON FUNCTION task_cancel.distribute_tables() FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_cancel.distribute_objects() FROM PUBLIC;
 REVOKE ALL ON FUNCTION task_cancel.distribute() FROM PUBLIC;

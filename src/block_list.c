@@ -246,9 +246,9 @@ register_callback(void)
  *		On Citus (src/citus.c): the shard of table (in nsp) that holds
  *		customer, and that shard's copy of index, which Citus names
  *		"<index>_<shard id>" as it names the shard "<table>_<shard id>".
- *		Where the table is not distributed, the table and index themselves.
+ *		False, and nothing set, where the table is not distributed.
  */
-static void
+static bool
 shard_relations(Oid nsp, const char *table, const char *index, Datum customer,
 				Oid *relid, Oid *indexid)
 {
@@ -258,16 +258,16 @@ shard_relations(Oid nsp, const char *table, const char *index, Datum customer,
 	if (!OidIsValid(logical))
 		elog(ERROR, "relation \"%s\" does not exist", table);
 	shard = tc_shard_of(logical, customer);
-	*relid = shard;
 	if (shard == logical)
-		*indexid = get_relname_relid(index, nsp);
-	else
-		*indexid = get_relname_relid(psprintf("%s%s", index,
-											  get_rel_name(shard) + strlen(table)),
-									 get_rel_namespace(shard));
+		return false;
+	*relid = shard;
+	*indexid = get_relname_relid(psprintf("%s%s", index,
+										  get_rel_name(shard) + strlen(table)),
+								 get_rel_namespace(shard));
 	if (!OidIsValid(*indexid))
 		elog(ERROR, "index \"%s\" of relation \"%s\" does not exist",
 			 index, get_rel_name(shard));
+	return true;
 }
 
 /*
@@ -303,18 +303,15 @@ find_block(Oid nsp, Datum customer, CustomerBlock *block,
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	customer_col;
+	Oid			shard;
 	Oid			indexid;
 	bool		found = false;
 
 	register_callback();
-	if (tc_citus_loaded())
-	{
-		Oid			relid;
-
+	if (tc_citus_loaded() &&
 		shard_relations(nsp, "blocked_customers", "blocked_customers_probe_idx",
-						customer, &relid, &indexid);
-		brel = table_open(relid, AccessShareLock);
-	}
+						customer, &shard, &indexid))
+		brel = table_open(shard, AccessShareLock);
 	else if (!OidIsValid(block_relid))
 	{
 		Oid			relid = get_relname_relid("blocked_customers", nsp);
@@ -403,10 +400,9 @@ wait_for_creators(Oid nsp, Datum customer)
 	int			cap = 8;
 	int			i;
 
-	if (tc_citus_loaded())
-		shard_relations(nsp, "tasks", "tasks_open_idx", customer, &relid,
-						&indexid);
-	else
+	if (!tc_citus_loaded() ||
+		!shard_relations(nsp, "tasks", "tasks_open_idx", customer, &relid,
+						 &indexid))
 	{
 		relid = get_relname_relid("tasks", nsp);
 		indexid = get_relname_relid("tasks_open_idx", nsp);

@@ -185,12 +185,13 @@ static const char *const batch_sql = BATCH_SQL " ORDER BY e.id";
  * ids, which only that node's snapshots can order: a node reads only the
  * events in its own shards ($4, their shard ids), with its own snapshot.
  * The consumer keeps one cursor per node (each node has its own origin,
- * so a cursor is refused by every other node).  The other nodes are asked
- * too, by Citus, and return nothing.
+ * so a cursor is refused by every other node).  $4 holds the hash ranges
+ * of this node's shards (tc_local_hash_ranges()).  The other nodes are
+ * asked too, by Citus, and return nothing.
  */
 static const char *const batch_citus_sql = BATCH_SQL
-"   AND pg_catalog.get_shard_id_for_distribution_column("
-"           'task_cancel.cancel_events', e.customer) = ANY ($4)"
+"   AND pg_catalog.hashtext(e.customer)::pg_catalog.int8"
+"       OPERATOR(pg_catalog.<@) ANY ($4::pg_catalog.int8range[])"
 " ORDER BY e.id";
 
 /*
@@ -690,7 +691,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	static SPIPlanPtr plan = NULL;
 	static SPIPlanPtr citus_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			argtypes[4] = {XID8OID, XID8OID, INT8OID, INT8ARRAYOID};
+	Oid			argtypes[4] = {XID8OID, XID8OID, INT8OID, INT8RANGEARRAYOID};
 	Datum		shards;
 	bool		none;
 	char	   *cursor = PG_ARGISNULL(0) ? NULL :
@@ -780,7 +781,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	flushed = inserted_wal_end();
 	timeline = GetWALInsertionTimeLine();
 
-	shards = tc_local_shard_ids("cancel_events", &none);
+	shards = tc_local_hash_ranges("cancel_events", &none);
 	if (none)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

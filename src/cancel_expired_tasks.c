@@ -29,8 +29,12 @@
  * The locked rows are canceled by cancel_write.c, each with its own
  * reason.  Only cancelable types are swept: automated_sms never is.
  * "Past its deadline" means expires_at at or before the statement's start
- * (statement_timestamp()), as for the router.  The sweep filters on no
- * single customer: on Citus it would run on every node.
+ * (statement_timestamp()), as for the router.
+ *
+ * On Citus (src/citus.c) a locking statement must stay within one
+ * customer: step 2 then groups the candidates by customer (sorted as
+ * ORDER BY t.customer sorts them) and locks each customer's in turn, in
+ * the same (customer, id) order.  Step 1 reads every node.
  *
  * IDENTIFICATION
  *	  src/cancel_expired_tasks.c
@@ -69,6 +73,24 @@ static const char *const lock_sql =
 "   AND t.task_type = ANY ($3)"
 " ORDER BY t.customer, t.id"
 "   FOR NO KEY UPDATE OF t";
+
+/* Citus: the candidates by customer, then step 2 for one customer. */
+static const char *const group_sql =
+"SELECT c.customer, pg_catalog.array_agg(c.id ORDER BY c.id)"
+"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+"                  pg_catalog.unnest($2::pg_catalog.int8[]))"
+"       AS c(customer, id)"
+" GROUP BY c.customer ORDER BY c.customer";
+
+static const char *const lock_customer_sql =
+"SELECT t.id, t.customer, t.created_at, t.expires_at"
+"  FROM task_cancel.tasks AS t"
+" WHERE t.customer = $1 AND t.id = ANY ($2)"
+"   AND t.expires_at <= pg_catalog.statement_timestamp()"
+"   AND t.status IN ('pending', 'reserved')"
+"   AND t.task_type = ANY ($3)"
+" ORDER BY t.id"
+"   FOR NO KEY UPDATE";
 
 /*
  * timeout_reason
@@ -112,6 +134,60 @@ timeout_reason(TimestampTz created, TimestampTz expires)
 }
 
 /*
+ * lock_each_customer
+ *		Step 2 on Citus: lock the candidates (two arrays) one customer at a
+ *		time; returns the locked rows as lock_sql does, in a table of n
+ *		rows allocated here (SPI memory, until SPI_finish()).
+ */
+static HeapTuple *
+lock_each_customer(Datum customers, Datum ids, Datum types, uint64 *n,
+				   TupleDesc *desc)
+{
+	static SPIPlanPtr group_plan = NULL;
+	static SPIPlanPtr lock_plan = NULL;
+	Oid			group_types[2] = {TEXTARRAYOID, INT8ARRAYOID};
+	Oid			lock_types[3] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID};
+	Datum		values[3];
+	SPITupleTable *groups;
+	uint64		ngroups;
+	uint64		g;
+	HeapTuple  *rows = NULL;
+	uint64		cap = 0;
+
+	*n = 0;
+	*desc = NULL;
+	values[0] = customers;
+	values[1] = ids;
+	ngroups = tc_execute_kept(&group_plan, group_sql, 2, group_types, values,
+							  NULL, SPI_OK_SELECT);
+	groups = SPI_tuptable;
+	for (g = 0; g < ngroups; g++)
+	{
+		bool		isnull;
+		uint64		locked;
+		uint64		i;
+
+		values[0] = SPI_getbinval(groups->vals[g], groups->tupdesc, 1, &isnull);
+		values[1] = SPI_getbinval(groups->vals[g], groups->tupdesc, 2, &isnull);
+		values[2] = types;
+		locked = tc_execute_kept(&lock_plan, lock_customer_sql, 3, lock_types,
+								 values, NULL, SPI_OK_SELECT);
+		if (locked == 0)
+			continue;
+		if (*n + locked > cap)
+		{
+			cap = Max(cap * 2, *n + locked);
+			rows = rows == NULL ? palloc(sizeof(HeapTuple) * cap) :
+				repalloc(rows, sizeof(HeapTuple) * cap);
+		}
+		for (i = 0; i < locked; i++)
+			rows[(*n)++] = SPI_tuptable->vals[i];
+		*desc = SPI_tuptable->tupdesc;
+	}
+	return rows;
+}
+
+/*
  * cancel_expired_tasks(max_tasks integer DEFAULT 10000) RETURNS integer
  *
  * Cancels up to max_tasks waiting, cancelable tasks past their deadline,
@@ -134,6 +210,8 @@ tc_cancel_expired_tasks(PG_FUNCTION_ARGS)
 	Datum	   *ids;
 	Datum	   *reasons;
 	bool		isnull;
+	HeapTuple  *locked;
+	TupleDesc	desc;
 	CancelAudit audit = {0};
 
 	if (PG_ARGISNULL(0))
@@ -173,16 +251,22 @@ tc_cancel_expired_tasks(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(construct_array_builtin(customers, (int) n, TEXTOID));
 	values[1] = PointerGetDatum(construct_array_builtin(ids, (int) n, INT8OID));
 	values[2] = types;
-	n = tc_execute_kept(&lock_plan, lock_sql, 3, lock_types, values, NULL,
-						SPI_OK_SELECT);
+	if (tc_citus_loaded())
+		locked = lock_each_customer(values[0], values[1], types, &n, &desc);
+	else
+	{
+		n = tc_execute_kept(&lock_plan, lock_sql, 3, lock_types, values, NULL,
+							SPI_OK_SELECT);
+		locked = SPI_tuptable->vals;
+		desc = SPI_tuptable->tupdesc;
+	}
 
 	if (n > 0)
 	{
 		reasons = palloc(sizeof(Datum) * n);
 		for (row = 0; row < n; row++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[row];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			HeapTuple	tuple = locked[row];
 
 			ids[row] = SPI_getbinval(tuple, desc, 1, &isnull);
 			customers[row] = SPI_getbinval(tuple, desc, 2, &isnull);

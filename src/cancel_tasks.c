@@ -676,7 +676,10 @@ cancel_each_customer(ReturnSetInfo *rsinfo, Datum customers,
 							req);
 		n = SPI_processed;
 		if (n == 0)
+		{
+			SPI_freetuptable(locked);
 			continue;
+		}
 		if (with_events)
 		{
 			CancelAudit audit = audit_of(req);

@@ -33,9 +33,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
+#include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/extension.h"
+#include "commands/policy.h"
+#include "commands/tablecmds.h"
+#include "parser/parser.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -51,6 +56,8 @@
 
 PG_FUNCTION_INFO_V1(tc_prepare_node);
 
+static Node *grant_object(const char *kind, Oid oid);
+
 /* The bits of an id below a node's group id. */
 #define TC_GROUP_SHIFT 48
 
@@ -60,21 +67,25 @@ PG_FUNCTION_INFO_V1(tc_prepare_node);
  * regclass turns into the shard's oid.
  */
 static const char *const shard_sql =
-"SELECT pg_catalog.shard_name(p.logicalrelid,"
-"           pg_catalog.get_shard_id_for_distribution_column(p.logicalrelid, $2)"
-"       )::pg_catalog.regclass"
-"  FROM pg_catalog.pg_dist_partition AS p"
-" WHERE p.logicalrelid = $1 AND p.partmethod = 'h'";
+"SELECT s.name, pg_catalog.to_regclass(s.name)"
+"  FROM (SELECT pg_catalog.shard_name(p.logicalrelid,"
+"                 pg_catalog.get_shard_id_for_distribution_column(p.logicalrelid, $2)"
+"               ) AS name"
+"          FROM pg_catalog.pg_dist_partition AS p"
+"         WHERE p.logicalrelid = $1 AND p.partmethod = 'h') AS s";
 
 /*
  * tc_citus_loaded
- *		Whether the Citus library is loaded in this backend; it defines the
- *		setting citus.version when it is.
+ *		Whether this database runs on Citus: the library is loaded (it
+ *		defines the setting citus.version) and CREATE EXTENSION citus ran
+ *		here.  A server that preloads Citus for other databases is one
+ *		server for this one.
  */
 bool
 tc_citus_loaded(void)
 {
-	return GetConfigOption("citus.version", true, false) != NULL;
+	return GetConfigOption("citus.version", true, false) != NULL &&
+		OidIsValid(get_extension_oid("citus", true));
 }
 
 /*
@@ -86,7 +97,8 @@ tc_citus_loaded(void)
  * move and split, and Citus is in the way of every statement on a cluster
  * anyway.  Only a node that holds the shard can open it; that is the node
  * every caller runs on (the customer's delegated call, or a trigger on a
- * co-located shard).
+ * co-located shard).  Called elsewhere -- block_customer() in a statement
+ * that Citus does not delegate -- it raises 0A000.
  */
 Oid
 tc_shard_of(Oid relid, Datum customer)
@@ -97,7 +109,7 @@ tc_shard_of(Oid relid, Datum customer)
 	Oid			shard = relid;
 	bool		isnull;
 
-	if (!tc_citus_loaded() || !OidIsValid(get_extension_oid("citus", true)))
+	if (!tc_citus_loaded())
 		return relid;
 
 	values[0] = ObjectIdGetDatum(relid);
@@ -105,19 +117,32 @@ tc_shard_of(Oid relid, Datum customer)
 	SPI_connect();
 	if (tc_execute_kept(&plan, shard_sql, 2, argtypes, values, NULL,
 						SPI_OK_SELECT) == 1)
+	{
 		shard = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 1,
+											   SPI_tuptable->tupdesc, 2,
 											   &isnull));
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the shard %s of customer \"%s\" is on another node",
+							TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+															  SPI_tuptable->tupdesc,
+															  1, &isnull)),
+							TextDatumGetCString(customer)),
+					 errhint("Call block_customer() and unblock_customer() one customer per statement, with constant arguments, so that Citus runs them on the customer's node.")));
+	}
 	SPI_finish();
 	return shard;
 }
 
 /*
- * The shard ids of task_cancel table $1 placed on this node, sorted; no
- * row when the table is not distributed.
+ * The hash ranges of the shards of task_cancel table $1 placed on this
+ * node; no row when the table is not distributed.
  */
-static const char *const local_shard_ids_sql =
-"SELECT pg_catalog.array_agg(s.shardid ORDER BY s.shardid)"
+static const char *const local_hash_ranges_sql =
+"SELECT pg_catalog.array_agg(pg_catalog.int8range(s.shardminvalue::pg_catalog.int8,"
+"                                                 s.shardmaxvalue::pg_catalog.int8, '[]')"
+"                            ORDER BY s.shardid)"
 "       FILTER (WHERE pl.groupid = g.groupid)"
 "  FROM pg_catalog.pg_dist_partition AS p"
 "  JOIN pg_catalog.pg_dist_shard AS s ON s.logicalrelid = p.logicalrelid"
@@ -127,16 +152,25 @@ static const char *const local_shard_ids_sql =
 " GROUP BY p.logicalrelid";
 
 /*
- * tc_local_shard_ids
- *		The ids of the shards of task_cancel.table on this node, as an
- *		int8[] Datum in the current memory context; (Datum) 0 where the
- *		table is not distributed (or Citus is not loaded), NULL (with
- *		*none) where this node holds no shard of it.
+ * tc_local_hash_ranges
+ *		The hash ranges of the shards of task_cancel.table on this node, as
+ *		an int8range[] Datum in the current memory context (int8, because
+ *		the last range ends at 2^31 - 1, past which an inclusive int4range
+ *		cannot reach); (Datum) 0 where the table is not distributed (or
+ *		Citus is not loaded), and also with *none set where this node holds
+ *		no shard of it.
+ *
+ * A row is in one of them if and only if it is stored on this node: Citus
+ * places a row by the hash of its distribution column, which for text is
+ * hashtext() (the hash function of text's default hash operator class, as
+ * Citus's worker_hash() computes it).  Statements filter on
+ * "hashtext(customer)::int8 <@ ANY (ranges)" because a modification on
+ * Citus may not call a volatile function like worker_hash() itself.
  *
  * Must run inside SPI.
  */
 Datum
-tc_local_shard_ids(const char *table, bool *none)
+tc_local_hash_ranges(const char *table, bool *none)
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			argtype = TEXTOID;
@@ -144,9 +178,9 @@ tc_local_shard_ids(const char *table, bool *none)
 	Datum		ids;
 
 	*none = false;
-	if (!tc_citus_loaded() || !OidIsValid(get_extension_oid("citus", true)))
+	if (!tc_citus_loaded())
 		return (Datum) 0;
-	if (tc_execute_kept(&plan, local_shard_ids_sql, 1, &argtype, &name, NULL,
+	if (tc_execute_kept(&plan, local_hash_ranges_sql, 1, &argtype, &name, NULL,
 						SPI_OK_SELECT) == 0)
 		return (Datum) 0;
 	ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
@@ -182,10 +216,13 @@ static const char *const setval_sql =
 /*
  * The coordinator's grants on the schema and on each function, table and
  * view in it, as one json array of [kind, name, acl] (kind "n", "f" or
- * "r"; name as regprocedure or regclass prints it; acl an aclitem[] as
- * text): read on the coordinator itself, or from a worker through Citus's
- * run_command_on_coordinator(), which runs it on a connection of its own
- * and so sees what the coordinator has committed.
+ * "r"; name schema-qualified, a function's with its argument types; acl
+ * an aclitem[] as text): read on the coordinator itself, or from a worker
+ * through Citus's run_command_on_coordinator(), which runs it on a
+ * connection of its own and so sees what the coordinator has committed.
+ * The names are made here rather than by regprocedure's or regclass's
+ * output, which leaves out the schema where that connection's search_path
+ * has it.
  */
 #define ACLS_SQL \
 "SELECT pg_catalog.json_agg(pg_catalog.json_build_array(o.kind, o.name, o.acl))" \
@@ -194,13 +231,14 @@ static const char *const setval_sql =
 "          FROM pg_catalog.pg_namespace AS n" \
 "         WHERE n.nspname = 'task_cancel' AND n.nspacl IS NOT NULL" \
 "        UNION ALL" \
-"        SELECT 'f', p.oid::pg_catalog.regprocedure::pg_catalog.text," \
+"        SELECT 'f', pg_catalog.format('task_cancel.%I(%s)', p.proname," \
+"                                      pg_catalog.oidvectortypes(p.proargtypes))," \
 "               p.proacl::pg_catalog.text" \
 "          FROM pg_catalog.pg_proc AS p" \
 "         WHERE p.pronamespace = 'task_cancel'::pg_catalog.regnamespace" \
 "           AND p.proacl IS NOT NULL" \
 "        UNION ALL" \
-"        SELECT 'r', c.oid::pg_catalog.regclass::pg_catalog.text," \
+"        SELECT 'r', pg_catalog.format('task_cancel.%I', c.relname)," \
 "               c.relacl::pg_catalog.text" \
 "          FROM pg_catalog.pg_class AS c" \
 "         WHERE c.relnamespace = 'task_cancel'::pg_catalog.regnamespace" \
@@ -230,14 +268,46 @@ static const char *const grants_sql =
 " WHERE a.grantee <> a.grantor"
 " ORDER BY 1, 2, 4, 5";
 
-/* The shards of tasks placed on node group $1. */
+/* The shards of table $2 placed on node group $1. */
 static const char *const local_shards_sql =
 "SELECT pg_catalog.shard_name(s.logicalrelid, s.shardid)::pg_catalog.regclass"
 "  FROM pg_catalog.pg_dist_shard AS s"
 "  JOIN pg_catalog.pg_dist_placement AS pl ON pl.shardid = s.shardid"
-" WHERE s.logicalrelid = 'task_cancel.tasks'::pg_catalog.regclass"
-"   AND pl.groupid = $1"
+" WHERE s.logicalrelid = $2 AND pl.groupid = $1"
 " ORDER BY s.shardid";
+
+/*
+ * local_shards
+ *		The shards of task_cancel.table on node group group, as a list of
+ *		RangeVar for a GrantStmt.  Must run inside SPI.
+ */
+static List *
+local_shards(int32 group, const char *table)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[2] = {INT4OID, OIDOID};
+	Datum		values[2];
+	List	   *shards = NIL;
+	uint64		n;
+	uint64		i;
+
+	values[0] = Int32GetDatum(group);
+	values[1] = ObjectIdGetDatum(get_relname_relid(table,
+												   get_namespace_oid("task_cancel", false)));
+	n = tc_execute_kept(&plan, local_shards_sql, 2, argtypes, values, NULL,
+						SPI_OK_SELECT);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		shards = lappend(shards,
+						 grant_object("r",
+									  DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+																	 SPI_tuptable->tupdesc,
+																	 1, &isnull))));
+	}
+	return shards;
+}
 
 /*
  * move_sequence
@@ -317,6 +387,24 @@ grant_object(const char *kind, Oid oid)
 }
 
 /*
+ * privilege
+ *		One privilege (lower case, as the parser makes it), on the columns
+ *		cols (NIL: the whole object), for a GrantStmt.
+ */
+static AccessPriv *
+privilege(const char *priv, List *cols)
+{
+	AccessPriv *ap = makeNode(AccessPriv);
+
+	ap->priv_name = pstrdup(priv);
+	ap->cols = cols;
+	return ap;
+}
+
+static void grant_privileges(ObjectType objtype, List *objects,
+							 List *privileges, List *roles);
+
+/*
  * grant
  *		GRANT priv (lower case, as the parser makes it) ON objtype objects
  *		TO roles, as a statement node: no SQL
@@ -326,21 +414,171 @@ grant_object(const char *kind, Oid oid)
 static void
 grant(ObjectType objtype, List *objects, const char *priv, List *roles)
 {
+	grant_privileges(objtype, objects, list_make1(privilege(priv, NIL)), roles);
+}
+
+/*
+ * The register functions write the lookup tables as their caller on Citus
+ * (distribute() makes them SECURITY INVOKER; see the README): a role that
+ * may call one may write exactly the columns it writes, and read them
+ * (INSERT ... ON CONFLICT DO UPDATE reads the row it updates).
+ */
+static void
+grant_register_writes(List *objects, List *roles, bool campaigns)
+{
+	List	   *written = list_make2(makeString("id"), makeString("name"));
+	List	   *updated = list_make1(makeString("name"));
+
+	if (campaigns)
+	{
+		written = lappend(written, makeString("channel"));
+		updated = lappend(updated, makeString("channel"));
+	}
+	grant_privileges(OBJECT_TABLE, objects,
+					 list_make3(privilege("select", list_copy(written)),
+								privilege("insert", written),
+								privilege("update", updated)),
+					 roles);
+}
+
+static void
+grant_privileges(ObjectType objtype, List *objects, List *privileges,
+				 List *roles)
+{
 	GrantStmt  *stmt = makeNode(GrantStmt);
-	AccessPriv *ap = makeNode(AccessPriv);
 
 	if (roles == NIL || objects == NIL)
 		return;
-	ap->priv_name = pstrdup(priv);
 	stmt->is_grant = true;
 	stmt->targtype = ACL_TARGET_OBJECT;
 	stmt->objtype = objtype;
 	stmt->objects = objects;
-	stmt->privileges = list_make1(ap);
+	stmt->privileges = privileges;
 	stmt->grantees = roles;
 	stmt->grant_option = false;
 	stmt->behavior = DROP_RESTRICT;
 	ExecuteGrantStmt(stmt);
+}
+
+/*
+ * A policy of a shard of tasks (see restrict_readers()): its name, command,
+ * condition and check, parsed from constant text.
+ */
+#define READERS_POLICY "task_cancel_past_tasks_readers"
+#define WRITERS_POLICY "task_cancel_table_privileges"
+
+static Node *
+parse_condition(const char *condition)
+{
+	List	   *parsed = raw_parser(condition, RAW_PARSE_DEFAULT);
+	SelectStmt *select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
+
+	return ((ResTarget *) linitial(select->targetList))->val;
+}
+
+/*
+ * distinct_roles
+ *		roles (RoleSpec) without repeated names.
+ */
+static List *
+distinct_roles(List *roles)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		RoleSpec   *role = lfirst(lc);
+		ListCell   *seen;
+		bool		found = false;
+
+		foreach(seen, result)
+			if (strcmp(((RoleSpec *) lfirst(seen))->rolename, role->rolename) == 0)
+				found = true;
+		if (!found)
+			result = lappend(result, role);
+	}
+	return result;
+}
+
+/*
+ * set_policy
+ *		Create policy name on shard, or give the existing one these roles
+ *		and conditions.  Must run inside SPI.
+ */
+static void
+set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
+		   const char *qual, const char *check)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(RangeVarGetRelid(shard, NoLock, false));
+	values[1] = CStringGetTextDatum(name);
+	if (tc_execute_kept(&plan,
+						"SELECT 1 FROM pg_catalog.pg_policy AS p"
+						" WHERE p.polrelid = $1 AND p.polname = $2",
+						2, argtypes, values, NULL, SPI_OK_SELECT) == 0)
+	{
+		CreatePolicyStmt *stmt = makeNode(CreatePolicyStmt);
+
+		stmt->policy_name = pstrdup(name);
+		stmt->table = shard;
+		stmt->cmd_name = pstrdup(cmd);
+		stmt->permissive = true;
+		stmt->roles = roles;
+		stmt->qual = parse_condition(qual);
+		stmt->with_check = check != NULL ? parse_condition(check) : NULL;
+		CreatePolicy(stmt);
+	}
+	else
+	{
+		AlterPolicyStmt *stmt = makeNode(AlterPolicyStmt);
+
+		stmt->policy_name = pstrdup(name);
+		stmt->table = shard;
+		stmt->roles = roles;
+		stmt->qual = parse_condition(qual);
+		stmt->with_check = check != NULL ? parse_condition(check) : NULL;
+		AlterPolicy(stmt);
+	}
+	CommandCounterIncrement();
+}
+
+/*
+ * restrict_readers
+ *		Let the readers of past_tasks read on the shards of tasks here only
+ *		what the view shows, the final tasks: row-level security on each
+ *		shard, a policy for them, and one that leaves every row to the roles
+ *		the coordinator grants privileges on tasks itself.  The extension's
+ *		owner (the functions, Citus) is not subject to either.  Must run
+ *		inside SPI.
+ */
+static void
+restrict_readers(List *shards, List *readers, List *writers)
+{
+	ListCell   *lc;
+
+	if (readers == NIL)
+		return;
+	readers = distinct_roles(readers);
+	writers = distinct_roles(writers);
+	foreach(lc, shards)
+	{
+		RangeVar   *shard = lfirst(lc);
+		Oid			relid = RangeVarGetRelid(shard, ShareRowExclusiveLock, false);
+		AlterTableCmd *enable = makeNode(AlterTableCmd);
+
+		enable->subtype = AT_EnableRowSecurity;
+		AlterTableInternal(relid, list_make1(enable), false);
+		CommandCounterIncrement();
+		set_policy(shard, READERS_POLICY, "select", readers,
+				   "SELECT status IN ('completed', 'canceled')", NULL);
+		if (writers != NIL)
+			set_policy(shard, WRITERS_POLICY, "all", writers,
+					   "SELECT true", "SELECT true");
+	}
 }
 
 /*
@@ -358,8 +596,8 @@ grant(ObjectType objtype, List *objects, const char *priv, List *roles)
  *	- every role that may read past_tasks on the coordinator may read the
  *	  shards of tasks on this node: Citus checks a shard's privileges as
  *	  the calling role, not as the view's owner (citusdata/citus#1683).
- *	  Such a role connecting to a worker directly could read the waiting
- *	  tasks there too, as preview_cancel() shows them anyway.
+ *	  Row-level security on the shards keeps such a role, connecting to a
+ *	  worker directly, to the rows the view shows (restrict_readers());
  *
  * Idempotent.  Only the extension's owner or a superuser may run it
  * (nothing is granted to PUBLIC).
@@ -372,22 +610,20 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	static SPIPlanPtr events_max_plan = NULL;
 	static SPIPlanPtr acls_plan = NULL;
 	static SPIPlanPtr coordinator_plan = NULL;
-	static SPIPlanPtr shards_plan = NULL;
 	static SPIPlanPtr grants_plan = NULL;
 	int32		group;
 	bool		isnull;
 	Datum		acls;
 	bool		acls_null;
 	Oid			json_type = TEXTOID;
-	Oid			group_type = INT4OID;
-	Datum		group_value;
-	List	   *shards = NIL;
-	SPITupleTable *shards_table;
+	List	   *shards;
+	List	   *readers = NIL;
+	List	   *writers = NIL;
 	SPITupleTable *grants_table;
 	uint64		n;
 	uint64		i;
 
-	if (!tc_citus_loaded() || !OidIsValid(get_extension_oid("citus", true)))
+	if (!tc_citus_loaded())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("prepare_node() needs Citus"),
@@ -399,7 +635,8 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 		elog(ERROR, "pg_dist_local_group has no row");
 	group = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull));
-	if (group < 0 || group >= (1 << (63 - TC_GROUP_SHIFT)))
+	/* the last group's range would end at 2^63, past int8 */
+	if (group < 0 || group >= (1 << (63 - TC_GROUP_SHIFT)) - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("Citus group id %d is too large for task_cancel's id ranges",
@@ -445,16 +682,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	acls = PointerGetDatum(DatumGetTextPCopy(acls));
 
 	/* the shards of tasks here, for the readers of past_tasks */
-	group_value = Int32GetDatum(group);
-	n = tc_execute_kept(&shards_plan, local_shards_sql, 1, &group_type,
-						&group_value, NULL, SPI_OK_SELECT);
-	shards_table = SPI_tuptable;
-	for (i = 0; i < n; i++)
-		shards = lappend(shards,
-						 grant_object("r",
-									  DatumGetObjectId(SPI_getbinval(shards_table->vals[i],
-																	 shards_table->tupdesc,
-																	 1, &isnull))));
+	shards = local_shards(group, "tasks");
 
 	/* one GRANT per object and privilege, to all its grantees */
 	n = tc_execute_kept(&grants_plan, grants_sql, 1, &json_type, &acls, NULL,
@@ -497,9 +725,25 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 				  roles);
 			if (kind[0] == 'r' && strcmp(priv, "select") == 0 &&
 				strcmp(name, "task_cancel.past_tasks") == 0)
+			{
 				grant(OBJECT_TABLE, shards, priv, roles);
+				readers = list_concat(readers, roles);
+			}
+			if (kind[0] == 'r' && strcmp(name, "task_cancel.tasks") == 0)
+				writers = list_concat(writers, roles);
+			if (kind[0] == 'f' && strcmp(priv, "execute") == 0 &&
+				strcmp(name, "task_cancel.register_journey(bigint, text)") == 0)
+				grant_register_writes(lcons(grant_object("r", get_relname_relid("journeys", get_namespace_oid("task_cancel", false))),
+											local_shards(group, "journeys")),
+									  roles, false);
+			if (kind[0] == 'f' && strcmp(priv, "execute") == 0 &&
+				strcmp(name, "task_cancel.register_campaign(bigint, text, text)") == 0)
+				grant_register_writes(lcons(grant_object("r", get_relname_relid("campaigns", get_namespace_oid("task_cancel", false))),
+											local_shards(group, "campaigns")),
+									  roles, true);
 		}
 	}
+	restrict_readers(shards, readers, writers);
 	SPI_finish();
 
 	PG_RETURN_VOID();

@@ -49,15 +49,27 @@ PG_FUNCTION_INFO_V1(tc_purge_cancel_events);
  * One statement: delete, count, and find the largest txid (xid8 has no
  * max() aggregate on every version we support, so ORDER BY) and id.
  */
-static const char *const purge_sql =
-"WITH purged AS ("
-"    DELETE FROM task_cancel.cancel_events AS e"
-"     WHERE e.at < pg_catalog.now() - $1"
-"    RETURNING e.txid, e.id)"
-" SELECT pg_catalog.count(*),"
-"        (SELECT p.txid FROM purged AS p ORDER BY p.txid DESC LIMIT 1),"
-"        (SELECT pg_catalog.max(p.id) FROM purged AS p)"
-"   FROM purged";
+#define PURGE_SQL(shard_filter) \
+"WITH purged AS (" \
+"    DELETE FROM task_cancel.cancel_events AS e" \
+"     WHERE e.at < pg_catalog.now() - $1" shard_filter \
+"    RETURNING e.txid, e.id)" \
+" SELECT pg_catalog.count(*)," \
+"        (SELECT p.txid FROM purged AS p ORDER BY p.txid DESC LIMIT 1)," \
+"        (SELECT pg_catalog.max(p.id) FROM purged AS p)" \
+"   FROM purged"
+
+static const char *const purge_sql = PURGE_SQL("");
+
+/*
+ * On Citus (src/citus.c) each node's cursors count that node's
+ * transactions (cancel_events_since.c), so each node purges the events of
+ * its own shards ($2, their hash ranges: tc_local_hash_ranges()) and
+ * records the purge in its own event_purges.
+ */
+static const char *const purge_citus_sql = PURGE_SQL(
+"       AND pg_catalog.hashtext(e.customer)::pg_catalog.int8"
+"           OPERATOR(pg_catalog.<@) ANY ($2::pg_catalog.int8range[])");
 
 static const char *const record_sql =
 "INSERT INTO task_cancel.event_purges (purged, max_txid, max_id)"
@@ -76,6 +88,7 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr purge_plan = NULL;
 	static SPIPlanPtr record_plan = NULL;
+	static SPIPlanPtr purge_citus_plan = NULL;
 	Oid			purge_type = INTERVALOID;
 	Oid			record_types[3] = {INT8OID, XID8OID, INT8OID};
 	Datum		older_than;
@@ -83,6 +96,8 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	bool		isnull;
 	bool		none;
+	Datum		shards;
+	uint64		n;
 	int64		purged;
 
 	if (PG_ARGISNULL(0))
@@ -100,20 +115,27 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 
-	/*
-	 * On Citus each node's events are ordered by its own transactions
-	 * (cancel_events_since.c), and so must each node's purges be: not yet
-	 * done.  Refuse rather than record one node's purge against another
-	 * node's cursors.
-	 */
-	if (tc_local_shard_ids("cancel_events", &none) != (Datum) 0 || none)
+	shards = tc_local_hash_ranges("cancel_events", &none);
+	if (none)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("purge_cancel_events() is not supported on Citus yet"),
-				 errdetail("Each node's cursors count that node's transactions, so each node would have to record its own purges."),
-				 errhint("Keep the cancel events on a Citus cluster for now.")));
-	if (tc_execute_kept(&purge_plan, purge_sql, 1, &purge_type, &older_than,
-						NULL, SPI_OK_SELECT) != 1)
+				 errmsg("this Citus node holds no shard of task_cancel.cancel_events"),
+				 errdetail("On Citus each node purges the cancel events of its own shards, as its cursors read them."),
+				 errhint("Run purge_cancel_events() on each node that holds shards of task_cancel.cancel_events, for instance through run_command_on_workers().")));
+	if (shards != (Datum) 0)
+	{
+		Oid			types[2] = {INTERVALOID, INT8RANGEARRAYOID};
+		Datum		params[2];
+
+		params[0] = older_than;
+		params[1] = shards;
+		n = tc_execute_kept(&purge_citus_plan, purge_citus_sql, 2, types,
+							params, NULL, SPI_OK_SELECT);
+	}
+	else
+		n = tc_execute_kept(&purge_plan, purge_sql, 1, &purge_type,
+							&older_than, NULL, SPI_OK_SELECT);
+	if (n != 1)
 		elog(ERROR, "purge of cancel events returned " UINT64_FORMAT " rows",
 			 SPI_processed);
 	purged = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
