@@ -15,7 +15,7 @@ CREATE TEMP TABLE t AS
 SELECT c AS customer, ty AS task_type, task_cancel.create_task(c, ty) AS id
   FROM unnest(ARRAY['ann', 'bob', 'cy', 'dee', 'eve', 'fay']) AS c,
        unnest(ARRAY['inbound_call', 'voicemail', 'automated_sms']) AS ty;
-GRANT SELECT ON t TO journey_engine;
+GRANT SELECT ON t TO journey_engine, task_router;
 SET ROLE journey_engine;
 SELECT task_cancel.create_task('ann', 'outbound_call', 7) IS NOT NULL AS campaign_task;
 
@@ -109,6 +109,39 @@ SELECT DISTINCT canceled_by_journey_name FROM task_cancel.tasks
  WHERE customer = 'hal' AND status = 'canceled';
 UPDATE task_cancel.task_types SET cancelable = true WHERE name = 'voicemail';
 
+-- A journey registered in the same transaction as the cancel that uses it
+-- (delegated to a worker): the register functions write as their caller
+-- on Citus, over the connections the delegated cancel uses.
+SET ROLE journey_engine;
+BEGIN;
+SELECT task_cancel.register_journey(102, 'Welcome');
+SELECT task_cancel.register_campaign(8, 'Autumn promo', 'sms');
+-- (a plain call, so that Citus delegates it)
+SELECT task_cancel.create_task('ivy', 'outbound_sms', 8) AS ivy_task \gset
+SELECT task_type FROM task_cancel.cancel_tasks('ivy', 'campaign', '8', 102);
+COMMIT;
+-- ... which may write only what the register functions write.
+UPDATE task_cancel.journeys SET id = 103 WHERE id = 102;
+DELETE FROM task_cancel.journeys WHERE id = 102;
+RESET ROLE;
+SELECT canceled_by_journey_name, cancel_reason FROM task_cancel.tasks WHERE customer = 'ivy';
+
+-- Queue timeouts: the sweep (on the coordinator, as pg_cron runs it)
+-- cancels tasks past their deadline on every worker, one event per
+-- customer; an accepted task keeps its deadline out of the way.
+SET ROLE task_router;
+SELECT task_cancel.set_task_deadline(customer, id, now() - interval '1 second')
+  FROM t WHERE customer IN ('dee', 'fay') AND task_type = 'inbound_call';
+RESET ROLE;
+SET ROLE maintenance;
+SELECT task_cancel.cancel_expired_tasks() AS timed_out;
+SELECT task_cancel.cancel_expired_tasks() AS again;
+RESET ROLE;
+SELECT customer, status, cancel_reason FROM task_cancel.tasks
+ WHERE customer IN ('dee', 'fay') AND task_type = 'inbound_call' ORDER BY customer;
+SELECT customer, mode FROM task_cancel.cancel_events
+ WHERE customer IN ('dee', 'fay') AND mode = 'timeout' ORDER BY customer;
+
 -- preview_cancel and past_tasks for support staff (shards are read as
 -- the caller on Citus).
 SET ROLE support_staff;
@@ -117,6 +150,22 @@ SELECT customer, task_type, status, canceled_by_journey_name
   FROM task_cancel.past_tasks WHERE customer IN ('ann', 'cy') ORDER BY customer, task_type;
 SELECT count(*) FROM task_cancel.tasks;
 RESET ROLE;
+
+-- Connecting to a worker directly, support staff read on a shard of tasks
+-- only what past_tasks shows: the final tasks (row-level security on the
+-- shards; the functions run as the owner, whom it does not restrict).
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT s.shardid, shard_name('task_cancel.tasks', s.shardid) AS shard,
+       format('host=%s port=%s dbname=postgres user=support_staff', n.nodename, n.nodeport) AS conn
+  FROM pg_dist_shard AS s JOIN pg_dist_placement USING (shardid) JOIN pg_dist_node AS n USING (groupid)
+ WHERE s.logicalrelid = 'task_cancel.tasks'::regclass
+   AND s.shardid = get_shard_id_for_distribution_column('task_cancel.tasks', 'hal') \gset
+SELECT count(*) FILTER (WHERE status IN ('pending', 'reserved')) > 0 AS shard_has_waiting_tasks
+  FROM task_cancel.tasks
+ WHERE get_shard_id_for_distribution_column('task_cancel.tasks', customer) = :shardid;
+SELECT * FROM dblink(:'conn', format('SELECT count(*) FILTER (WHERE status IN (%L, %L)), count(*) > 0 FROM %s',
+                                     'pending', 'reserved', :'shard'))
+    AS r(waiting_seen bigint, final_seen boolean);
 
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)

@@ -52,9 +52,14 @@ BEGIN
 END
 $$;
 
--- Read what is there already.
-SELECT count(*) >= 0 AS drained FROM consume();
+-- Read what is there already (at least one event on each worker, so that
+-- each cursor is a real one).
+SELECT task_cancel.create_task(c, 'voicemail') IS NOT NULL AS created
+  FROM unnest(ARRAY[:'a1', :'b1']) AS c;
+SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[:'a1', :'b1'], 'task_type', 'voicemail', 201);
+SELECT count(*) >= 2 AS drained FROM consume();
 TRUNCATE delivered;
+SELECT cursor AS w1_before FROM cursors WHERE groupid = 1 \gset
 
 -- Writer a cancels a1 and keeps its transaction open; writer b cancels
 -- b1 and a2, on both workers, and commits first.
@@ -87,7 +92,35 @@ SELECT count(*) AS delivered, count(DISTINCT id) AS distinct_events,
 SELECT cursor AS w1_cursor FROM cursors WHERE groupid = 1 \gset
 SELECT * FROM dblink('w2', format('SELECT id FROM task_cancel.cancel_events_since(%L)', :'w1_cursor')) AS r(id bigint);
 
--- Purging is not there yet on a cluster, and says so.
-SELECT task_cancel.purge_cancel_events('1 day');
+-- Purging: each worker purges its own shards' events and records it, so
+-- that its own cursors are judged against its own purges.  The
+-- coordinator holds no events and refuses.
+SELECT task_cancel.purge_cancel_events('0 seconds');
+SELECT dblink_connect('m1', format('host=%s port=%s dbname=postgres user=maintenance', nodename, nodeport))
+  FROM pg_dist_node WHERE groupid = 1;
+SELECT * FROM dblink('m1', $q$SELECT task_cancel.purge_cancel_events('0 seconds')$q$) AS r(purged bigint);
+-- The cursor from before a1 and a2 were read is refused (22023), never
+-- advanced past them silently; the worker's events are gone, the other
+-- worker's are all there.
+SELECT * FROM dblink('w1', format('SELECT id FROM task_cancel.cancel_events_since(%L)', :'w1_before')) AS r(id bigint);
+SELECT * FROM dblink('w1', 'SELECT count(*) FROM task_cancel.cancel_events_since(NULL)') AS r(n bigint);
+SELECT * FROM dblink('w2', 'SELECT count(*) > 0 FROM task_cancel.cancel_events_since(NULL)') AS r(kept boolean);
+SELECT dblink_disconnect('m1');
 
-SELECT dblink_disconnect(c) FROM unnest(ARRAY['a', 'b', 'w1', 'w2']) AS c;
+-- Listeners: a cancel notifies on the node where the canceling function
+-- ran -- the customer's worker for a delegated call, the coordinator for
+-- the array form -- when its transaction commits there the ordinary way.
+SELECT dblink_connect('l0', format('host=%s port=%s dbname=postgres user=webhook_sender', nodename, nodeport))
+  FROM pg_dist_node WHERE groupid = 0;
+SELECT dblink_connect('l1', format('host=%s port=%s dbname=postgres user=webhook_sender', nodename, nodeport))
+  FROM pg_dist_node WHERE groupid = 1;
+SELECT dblink_exec(c, 'LISTEN task_cancel_events') FROM unnest(ARRAY['l0', 'l1']) AS c;
+SELECT task_cancel.create_task(c, 'inbound_call') IS NOT NULL AS created
+  FROM unnest(ARRAY[:'a1', :'a2']) AS c;
+SELECT count(*) FROM task_cancel.cancel_tasks(:'a1', 'all', NULL, 201);
+SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[:'a2'], 'all', NULL, 201);
+SELECT 'worker' AS listener, extra = :'a1' AS is_a1, extra = :'a2' AS is_a2 FROM dblink_get_notify('l1')
+UNION ALL
+SELECT 'coordinator', extra = :'a1', extra = :'a2' FROM dblink_get_notify('l0');
+
+SELECT dblink_disconnect(c) FROM unnest(ARRAY['a', 'b', 'w1', 'w2', 'l0', 'l1']) AS c;
