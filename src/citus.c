@@ -25,6 +25,13 @@
  *	  own, (group id) << 48 onwards, so ids are unique in the cluster, and
  *	  grants on the node what the coordinator's privileges need there.
  *
+ * One thing Citus gets wrong: a NULL customer passed to a delegated function
+ * crashes the backend in Citus's delegation code before the function runs
+ * (Citus 13.2.2; like citusdata/citus#7242), and the postmaster restarts
+ * every session.  A planner hook (tc_guard_null_customers()), ahead of
+ * Citus's when task_cancel is in shared_preload_libraries after citus,
+ * raises the function's own 22004 first.
+ *
  * IDENTIFICATION
  *	  src/citus.c
  *
@@ -42,9 +49,11 @@
 #include "commands/tablecmds.h"
 #include "parser/parser.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/planner.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -55,6 +64,8 @@
 #include "task_cancel.h"
 
 PG_FUNCTION_INFO_V1(tc_prepare_node);
+
+static planner_hook_type prev_planner_hook = NULL;
 
 static Node *grant_object(const char *kind, Oid oid);
 
@@ -747,4 +758,107 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	PG_RETURN_VOID();
+}
+
+/*
+ * is_null_argument
+ *		Whether arg is a NULL constant, or a parameter bound to NULL.
+ */
+static bool
+is_null_argument(Node *arg, ParamListInfo params)
+{
+	if (IsA(arg, Const))
+		return ((Const *) arg)->constisnull;
+	if (IsA(arg, Param) && ((Param *) arg)->paramkind == PARAM_EXTERN &&
+		params != NULL && params->paramFetch == NULL)
+	{
+		int			id = ((Param *) arg)->paramid;
+
+		return id >= 1 && id <= params->numParams &&
+			params->params[id - 1].isnull;
+	}
+	return false;
+}
+
+/*
+ * check_call
+ *		Raise 22004 if expr calls a function of task_cancel whose first
+ *		argument is named customer, with a NULL customer: what the function
+ *		itself would raise, had Citus not crashed first (file header).
+ */
+static void
+check_call(Node *expr, ParamListInfo params)
+{
+	FuncExpr   *call;
+	Oid			nsp;
+	char	  **names;
+	Oid		   *types;
+	char	   *modes;
+	HeapTuple	proc;
+	bool		customer_first;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return;
+	call = (FuncExpr *) expr;
+	if (call->args == NIL || !is_null_argument(linitial(call->args), params))
+		return;
+	nsp = get_namespace_oid("task_cancel", true);
+	if (!OidIsValid(nsp) || get_func_namespace(call->funcid) != nsp)
+		return;
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(call->funcid));
+	if (!HeapTupleIsValid(proc))
+		return;
+	customer_first = get_func_arg_info(proc, &types, &names, &modes) > 0 &&
+		names != NULL && names[0] != NULL && strcmp(names[0], "customer") == 0;
+	ReleaseSysCache(proc);
+	if (customer_first)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("customer must not be null")));
+}
+
+/*
+ * guard_planner
+ *		planner_hook: check the calls Citus delegates -- a function in the
+ *		target list or the FROM list of a top-level SELECT -- then plan as
+ *		before.
+ */
+static PlannedStmt *
+guard_planner(Query *parse, const char *query_string, int cursor_options,
+			  ParamListInfo params)
+{
+	if (parse->commandType == CMD_SELECT)
+	{
+		ListCell   *lc;
+
+		foreach(lc, parse->targetList)
+			check_call((Node *) ((TargetEntry *) lfirst(lc))->expr, params);
+		foreach(lc, parse->rtable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+			ListCell   *f;
+
+			if (rte->rtekind != RTE_FUNCTION)
+				continue;
+			foreach(f, rte->functions)
+				check_call(((RangeTblFunction *) lfirst(f))->funcexpr, params);
+		}
+	}
+	if (prev_planner_hook != NULL)
+		return prev_planner_hook(parse, query_string, cursor_options, params);
+	return standard_planner(parse, query_string, cursor_options, params);
+}
+
+/*
+ * tc_guard_null_customers
+ *		Install guard_planner() where Citus is loaded (called by _PG_init;
+ *		on one server it does nothing).
+ */
+void
+tc_guard_null_customers(void)
+{
+	if (GetConfigOption("citus.version", true, false) == NULL)
+		return;
+	prev_planner_hook = planner_hook;
+	planner_hook = guard_planner;
 }

@@ -122,7 +122,8 @@ void		_PG_init(void);
 /*
  * _PG_init
  *		Define the extension's settings: task_cancel.fast_path
- *		(cancel_direct.c) and task_cancel.notify (commit_notify.c).
+ *		(cancel_direct.c) and task_cancel.notify (commit_notify.c); on
+ *		Citus, guard against its crash on a NULL customer (citus.c).
  */
 void
 _PG_init(void)
@@ -147,4 +148,5 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("task_cancel");
+	tc_guard_null_customers();
 }

@@ -36,6 +36,7 @@ extern uint64 tc_execute_kept(SPIPlanPtr *plan, const char *sql, int nargs,
 extern bool tc_citus_loaded(void);
 extern Oid	tc_shard_of(Oid relid, Datum customer);
 extern Datum tc_local_hash_ranges(const char *table, bool *none);
+extern void tc_guard_null_customers(void);
 
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,
