@@ -13,11 +13,12 @@
  * only when the named task itself was canceled: a button that did nothing
  * ends nothing.
  *
- * Concurrency is that of cancel_tasks (see cancel_tasks.c): the router
- * knows the task by id alone, so a first statement reads its customer
- * without locking; then one statement locks, for that customer, the named
- * task and (with end_campaigns) the campaign tasks, in ascending id order
- * -- the global lock order.  After any wait READ COMMITTED re-checks the
+ * Concurrency is that of cancel_tasks (see cancel_tasks.c): given the task
+ * by id alone, a first statement reads its customer without locking (the
+ * customer-first form of 1.2 is given it, and skips this); then one
+ * statement locks, for that customer, the named task and (with
+ * end_campaigns) the campaign tasks, in ascending id order -- the global
+ * lock order.  After any wait READ COMMITTED re-checks the
  * committed rows, so an accept that won leaves the task "assigned" and
  * this call returns nothing; REPEATABLE READ raises 40001.  The decision
  * is taken in C on the locked rows, then cancel_write.c cancels exactly
