@@ -81,13 +81,16 @@
 #include <stdlib.h>
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/timeline.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -876,7 +879,9 @@ check_event(Relation rel, HeapTuple row)
  *
  * INSERT: check the row (check_event()), then set txid to the inserting
  * transaction's top-level id, whatever the row says -- also for rows that
- * pg_dump restores, whose ids belong to another cluster's history.
+ * pg_dump restores, whose ids belong to another cluster's history.  An
+ * event inserted with a NULL id (on Citus, cancel_write.c) gets the next
+ * id of cancel_events' own sequence on this node.
  * UPDATE: refused with 23514, events are a record; old ones may be
  * deleted.  Raises 39P01 when attached any other way.
  */
@@ -885,9 +890,12 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
-	int			attnum;
-	Datum		value;
-	bool		isnull = false;
+	int			attnums[2];
+	Datum		values[2];
+	bool		nulls[2];
+	int			ncols = 1;
+	bool		id_null;
+	HeapTuple	tuple;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -908,12 +916,31 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 				 errdetail("Cancel events are a record of what was canceled; they are written once."),
 				 errtable(rel)));
 
-	check_event(rel, trigdata->tg_trigtuple);
+	attnums[0] = tc_column_number(rel, "txid", false);
+	values[0] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	nulls[0] = false;
+	attnums[1] = tc_column_number(rel, "id", false);
+	(void) heap_getattr(trigdata->tg_trigtuple, attnums[1],
+						RelationGetDescr(rel), &id_null);
+	if (id_null)
+	{
+		Oid			logical = get_relname_relid("cancel_events",
+												RelationGetNamespace(rel));
+		Relation	events;
 
-	attnum = tc_column_number(rel, "txid", false);
-	value = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
-													 RelationGetDescr(rel),
-													 1, &attnum, &value,
-													 &isnull));
+		if (!OidIsValid(logical))
+			elog(ERROR, "relation \"cancel_events\" does not exist");
+		events = table_open(logical, AccessShareLock);
+		values[1] = Int64GetDatum(nextval_internal(tc_identity_sequence(events,
+																		tc_column_number(events, "id", false)),
+												   false));
+		table_close(events, AccessShareLock);
+		nulls[1] = false;
+		ncols = 2;
+	}
+	tuple = heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
+									  RelationGetDescr(rel), ncols, attnums,
+									  values, nulls);
+	check_event(rel, tuple);
+	return PointerGetDatum(tuple);
 }

@@ -49,6 +49,20 @@ static const char *const insert_event_sql =
 " VALUES ($1, $2, $3, $4, $5, $6, $7)"
 " RETURNING id";
 
+/*
+ * On Citus (src/citus.c) the id is left NULL, and the trigger
+ * stamp_cancel_event() draws it on the node that stores the row, from that
+ * node's range: left to the column's default, Citus would draw it on the
+ * node that runs the statement, and one node's events would mix ids of two
+ * ranges, out of the order in which that node wrote them.
+ */
+static const char *const insert_event_citus_sql =
+"INSERT INTO task_cancel.cancel_events"
+" (id, customer, task_ids, canceled_by_journey_id, canceled_by_journey_name,"
+"  canceled_by_agent, mode, arg)"
+" VALUES (NULL, $1, $2, $3, $4, $5, $6, $7)"
+" RETURNING id";
+
 static const char *const update_one_sql =
 "UPDATE task_cancel.tasks"
 "   SET status = 'canceled',"
@@ -78,17 +92,24 @@ static const char *const update_one_sql =
  * also keeps every statement within one customer, as a distributed table
  * needs.
  */
-static const char *const insert_events_sql =
-"INSERT INTO task_cancel.cancel_events"
-" (customer, task_ids, canceled_by_journey_id, canceled_by_journey_name,"
-"  canceled_by_agent, mode, arg)"
-" SELECT locked.customer, pg_catalog.array_agg(locked.id ORDER BY locked.id),"
-"       $3, $4, $5, $6, $7"
-"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
-"                  pg_catalog.unnest($2::pg_catalog.int8[]))"
-"       AS locked(customer, id)"
-" GROUP BY locked.customer"
-" RETURNING customer, id";
+#define INSERT_EVENTS_SQL(id_column, id_value) \
+"INSERT INTO task_cancel.cancel_events" \
+" (" id_column "customer, task_ids, canceled_by_journey_id," \
+"  canceled_by_journey_name, canceled_by_agent, mode, arg)" \
+" SELECT " id_value "locked.customer," \
+"       pg_catalog.array_agg(locked.id ORDER BY locked.id)," \
+"       $3, $4, $5, $6, $7" \
+"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])," \
+"                  pg_catalog.unnest($2::pg_catalog.int8[]))" \
+"       AS locked(customer, id)" \
+" GROUP BY locked.customer" \
+" RETURNING customer, id"
+
+static const char *const insert_events_sql = INSERT_EVENTS_SQL("", "");
+
+/* on Citus: as insert_event_citus_sql */
+static const char *const insert_events_citus_sql =
+INSERT_EVENTS_SQL("id, ", "NULL::pg_catalog.int8, ");
 
 static const char *const update_customer_sql =
 "UPDATE task_cancel.tasks AS t"
@@ -175,8 +196,10 @@ int64
 tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr citus_plan = NULL;
 	Oid			argtypes[7] = {TEXTOID, INT8ARRAYOID, INT8OID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID};
+	bool		citus = tc_citus_loaded();
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
@@ -187,7 +210,9 @@ tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
 
-	if (tc_execute_kept(&plan, insert_event_sql, 7, argtypes, values, nulls,
+	if (tc_execute_kept(citus ? &citus_plan : &plan,
+						citus ? insert_event_citus_sql : insert_event_sql,
+						7, argtypes, values, nulls,
 						SPI_OK_INSERT_RETURNING) != 1)
 		tc_report_skipped_write(true);
 	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -284,6 +309,7 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 			   const CancelAudit *audit)
 {
 	static SPIPlanPtr insert_plan = NULL;
+	static SPIPlanPtr insert_citus_plan = NULL;
 	static SPIPlanPtr update_plan = NULL;
 	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
@@ -305,8 +331,12 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	values[1] = ids;
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
-	tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types, values,
-					nulls, SPI_OK_INSERT_RETURNING);
+	if (tc_citus_loaded())
+		tc_execute_kept(&insert_citus_plan, insert_events_citus_sql, 7,
+						insert_types, values, nulls, SPI_OK_INSERT_RETURNING);
+	else
+		tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types,
+						values, nulls, SPI_OK_INSERT_RETURNING);
 	events = customer_event_ids(&nevents);
 
 	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,

@@ -53,6 +53,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -476,7 +477,6 @@ grant_privileges(ObjectType objtype, List *objects, List *privileges,
  * condition and check, parsed from constant text.
  */
 #define READERS_POLICY "task_cancel_past_tasks_readers"
-#define WRITERS_POLICY "task_cancel_table_privileges"
 
 static Node *
 parse_condition(const char *condition)
@@ -515,7 +515,8 @@ distinct_roles(List *roles)
 /*
  * set_policy
  *		Create policy name on shard, or give the existing one these roles
- *		and conditions.  Must run inside SPI.
+ *		and conditions (qual or check NULL: none); with no roles, drop it.
+ *		Must run inside SPI.
  */
 static void
 set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
@@ -524,13 +525,24 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 	static SPIPlanPtr plan = NULL;
 	Oid			argtypes[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
+	Oid			existing = InvalidOid;
+	bool		isnull;
 
 	values[0] = ObjectIdGetDatum(RangeVarGetRelid(shard, NoLock, false));
 	values[1] = CStringGetTextDatum(name);
 	if (tc_execute_kept(&plan,
-						"SELECT 1 FROM pg_catalog.pg_policy AS p"
+						"SELECT p.oid FROM pg_catalog.pg_policy AS p"
 						" WHERE p.polrelid = $1 AND p.polname = $2",
-						2, argtypes, values, NULL, SPI_OK_SELECT) == 0)
+						2, argtypes, values, NULL, SPI_OK_SELECT) == 1)
+		existing = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1,
+												  &isnull));
+	if (roles == NIL)
+	{
+		if (OidIsValid(existing))
+			RemovePolicyById(existing);
+	}
+	else if (!OidIsValid(existing))
 	{
 		CreatePolicyStmt *stmt = makeNode(CreatePolicyStmt);
 
@@ -539,7 +551,7 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 		stmt->cmd_name = pstrdup(cmd);
 		stmt->permissive = true;
 		stmt->roles = roles;
-		stmt->qual = parse_condition(qual);
+		stmt->qual = qual != NULL ? parse_condition(qual) : NULL;
 		stmt->with_check = check != NULL ? parse_condition(check) : NULL;
 		CreatePolicy(stmt);
 	}
@@ -550,7 +562,7 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 		stmt->policy_name = pstrdup(name);
 		stmt->table = shard;
 		stmt->roles = roles;
-		stmt->qual = parse_condition(qual);
+		stmt->qual = qual != NULL ? parse_condition(qual) : NULL;
 		stmt->with_check = check != NULL ? parse_condition(check) : NULL;
 		AlterPolicy(stmt);
 	}
@@ -558,23 +570,34 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 }
 
 /*
+ * The roles the coordinator grants each privilege on tasks itself: on the
+ * shards they keep every row for that command (restrict_readers()).
+ */
+typedef struct TableGrantees
+{
+	List	   *select;
+	List	   *insert;
+	List	   *update;
+	List	   *delete;
+} TableGrantees;
+
+/*
  * restrict_readers
  *		Let the readers of past_tasks read on the shards of tasks here only
  *		what the view shows, the final tasks: row-level security on each
- *		shard, a policy for them, and one that leaves every row to the roles
- *		the coordinator grants privileges on tasks itself.  The extension's
- *		owner (the functions, Citus) is not subject to either.  Must run
- *		inside SPI.
+ *		shard, a policy for them, and for each command a policy that leaves
+ *		every row to the roles the coordinator grants that command on tasks
+ *		itself.  The extension's owner (the functions, Citus) is not subject
+ *		to any.  Must run inside SPI.
  */
 static void
-restrict_readers(List *shards, List *readers, List *writers)
+restrict_readers(List *shards, List *readers, const TableGrantees *table)
 {
 	ListCell   *lc;
 
 	if (readers == NIL)
 		return;
 	readers = distinct_roles(readers);
-	writers = distinct_roles(writers);
 	foreach(lc, shards)
 	{
 		RangeVar   *shard = lfirst(lc);
@@ -586,9 +609,14 @@ restrict_readers(List *shards, List *readers, List *writers)
 		CommandCounterIncrement();
 		set_policy(shard, READERS_POLICY, "select", readers,
 				   "SELECT status IN ('completed', 'canceled')", NULL);
-		if (writers != NIL)
-			set_policy(shard, WRITERS_POLICY, "all", writers,
-					   "SELECT true", "SELECT true");
+		set_policy(shard, "task_cancel_table_select", "select",
+				   distinct_roles(table->select), "SELECT true", NULL);
+		set_policy(shard, "task_cancel_table_insert", "insert",
+				   distinct_roles(table->insert), NULL, "SELECT true");
+		set_policy(shard, "task_cancel_table_update", "update",
+				   distinct_roles(table->update), "SELECT true", "SELECT true");
+		set_policy(shard, "task_cancel_table_delete", "delete",
+				   distinct_roles(table->delete), "SELECT true", NULL);
 	}
 }
 
@@ -629,7 +657,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	Oid			json_type = TEXTOID;
 	List	   *shards;
 	List	   *readers = NIL;
-	List	   *writers = NIL;
+	TableGrantees table = {NIL, NIL, NIL, NIL};
 	SPITupleTable *grants_table;
 	uint64		n;
 	uint64		i;
@@ -741,7 +769,16 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 				readers = list_concat(readers, roles);
 			}
 			if (kind[0] == 'r' && strcmp(name, "task_cancel.tasks") == 0)
-				writers = list_concat(writers, roles);
+			{
+				if (strcmp(priv, "select") == 0)
+					table.select = list_concat(table.select, roles);
+				else if (strcmp(priv, "insert") == 0)
+					table.insert = list_concat(table.insert, roles);
+				else if (strcmp(priv, "update") == 0)
+					table.update = list_concat(table.update, roles);
+				else if (strcmp(priv, "delete") == 0)
+					table.delete = list_concat(table.delete, roles);
+			}
 			if (kind[0] == 'f' && strcmp(priv, "execute") == 0 &&
 				strcmp(name, "task_cancel.register_journey(bigint, text)") == 0)
 				grant_register_writes(lcons(grant_object("r", get_relname_relid("journeys", get_namespace_oid("task_cancel", false))),
@@ -754,7 +791,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 									  roles, true);
 		}
 	}
-	restrict_readers(shards, readers, writers);
+	restrict_readers(shards, readers, &table);
 	SPI_finish();
 
 	PG_RETURN_VOID();
@@ -762,22 +799,28 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 
 /*
  * is_null_argument
- *		Whether arg is a NULL constant, or a parameter bound to NULL.
+ *		Whether arg is NULL once constants are folded and bound parameters
+ *		substituted -- NULL, NULL::varchar, $1 bound to NULL, lower(NULL) --
+ *		as Citus evaluates it before delegating.  What only runs at
+ *		execution (a volatile function) is not evaluated here.
  */
 static bool
 is_null_argument(Node *arg, ParamListInfo params)
 {
+	PlannerGlobal glob;
+	PlannerInfo root;
+	Node	   *folded;
+
 	if (IsA(arg, Const))
 		return ((Const *) arg)->constisnull;
-	if (IsA(arg, Param) && ((Param *) arg)->paramkind == PARAM_EXTERN &&
-		params != NULL && params->paramFetch == NULL)
-	{
-		int			id = ((Param *) arg)->paramid;
-
-		return id >= 1 && id <= params->numParams &&
-			params->params[id - 1].isnull;
-	}
-	return false;
+	memset(&glob, 0, sizeof(glob));
+	glob.type = T_PlannerGlobal;
+	glob.boundParams = params;
+	memset(&root, 0, sizeof(root));
+	root.type = T_PlannerInfo;
+	root.glob = &glob;
+	folded = estimate_expression_value(&root, copyObject(arg));
+	return IsA(folded, Const) && ((Const *) folded)->constisnull;
 }
 
 /*
@@ -800,10 +843,11 @@ check_call(Node *expr, ParamListInfo params)
 	if (expr == NULL || !IsA(expr, FuncExpr))
 		return;
 	call = (FuncExpr *) expr;
-	if (call->args == NIL || !is_null_argument(linitial(call->args), params))
+	if (call->args == NIL)
 		return;
 	nsp = get_namespace_oid("task_cancel", true);
-	if (!OidIsValid(nsp) || get_func_namespace(call->funcid) != nsp)
+	if (!OidIsValid(nsp) || get_func_namespace(call->funcid) != nsp ||
+		!is_null_argument(linitial(call->args), params))
 		return;
 	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(call->funcid));
 	if (!HeapTupleIsValid(proc))

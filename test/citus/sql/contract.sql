@@ -40,6 +40,10 @@ SELECT task_cancel.accept_task(NULL::text, 1, 'agent_ann');
 PREPARE cancel_one(text) AS SELECT * FROM task_cancel.cancel_tasks($1, 'all', NULL, 101);
 EXECUTE cancel_one(NULL);
 DEALLOCATE cancel_one;
+PREPARE cancel_varchar(varchar) AS SELECT * FROM task_cancel.cancel_tasks($1, 'all', NULL, 101);
+EXECUTE cancel_varchar(NULL);
+DEALLOCATE cancel_varchar;
+SELECT task_cancel.create_task(lower(NULL::text), 'inbound_call');
 SELECT count(*) AS still_here FROM task_cancel.preview_cancel('ann', 'all', NULL);
 
 -- An unknown journey, a type never canceled: the errors of one server.
@@ -177,6 +181,24 @@ SELECT count(*) FILTER (WHERE status IN ('pending', 'reserved')) > 0 AS shard_ha
 SELECT * FROM dblink(:'conn', format('SELECT count(*) FILTER (WHERE status IN (%L, %L)), count(*) > 0 FROM %s',
                                      'pending', 'reserved', :'shard'))
     AS r(waiting_seen bigint, final_seen boolean);
+-- A role that may insert tasks directly and read past_tasks still reads
+-- only final tasks there; one granted SELECT on tasks itself reads all.
+CREATE ROLE feeder LOGIN;
+CREATE ROLE auditor LOGIN;
+GRANT USAGE ON SCHEMA task_cancel TO feeder, auditor;
+GRANT INSERT ON task_cancel.tasks TO feeder;
+GRANT SELECT ON task_cancel.past_tasks TO feeder, auditor;
+GRANT SELECT ON task_cancel.tasks TO auditor;
+SELECT task_cancel.distribute();
+SET ROLE feeder;
+INSERT INTO task_cancel.tasks (customer, task_type) VALUES ('hal', 'inbound_call');
+RESET ROLE;
+SELECT r.who, r.waiting_seen, r.final_seen
+  FROM unnest(ARRAY['feeder', 'auditor']) AS who,
+       LATERAL dblink(replace(:'conn', 'user=support_staff', 'user=' || who),
+                      format('SELECT %L, count(*) FILTER (WHERE status IN (%L, %L)) > 0, count(*) > 0 FROM %s',
+                             who, 'pending', 'reserved', :'shard'))
+       AS r(who text, waiting_seen boolean, final_seen boolean);
 
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)

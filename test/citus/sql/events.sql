@@ -26,11 +26,18 @@ SELECT task_cancel.create_task(c, 'inbound_call') IS NOT NULL AS created
 -- One consumer cursor per worker, and what it has read.
 CREATE TEMP TABLE cursors (groupid int PRIMARY KEY, conn text, cursor text);
 CREATE TEMP TABLE delivered (groupid int, id bigint, customer text);
-SELECT dblink_connect('w' || groupid,
+-- The nodes to read, as the README finds them: both workers.
+INSERT INTO cursors
+SELECT DISTINCT n.groupid, 'w' || n.groupid, NULL
+  FROM pg_dist_shard AS s
+  JOIN pg_dist_placement USING (shardid)
+  JOIN pg_dist_node AS n USING (groupid)
+ WHERE s.logicalrelid = 'task_cancel.cancel_events'::regclass;
+SELECT groupid, conn FROM cursors ORDER BY groupid;
+SELECT dblink_connect(c.conn,
                       format('host=%s port=%s dbname=postgres user=webhook_sender',
-                             nodename, nodeport))
-  FROM pg_dist_node WHERE groupid IN (1, 2) ORDER BY groupid;
-INSERT INTO cursors SELECT groupid, 'w' || groupid, NULL FROM pg_dist_node WHERE groupid IN (1, 2);
+                             n.nodename, n.nodeport))
+  FROM cursors AS c JOIN pg_dist_node AS n USING (groupid) ORDER BY c.groupid;
 
 CREATE FUNCTION consume() RETURNS TABLE (groupid int, customer text)
 LANGUAGE plpgsql AS $$
@@ -87,6 +94,22 @@ SELECT count(*) AS nothing_more FROM consume();
 SELECT count(*) AS delivered, count(DISTINCT id) AS distinct_events,
        count(*) FILTER (WHERE customer IN (:'a1', :'a2', :'b1')) AS ours
   FROM delivered;
+
+-- One customer's events in commit order, whichever node ran the cancel:
+-- a delegated cancel on the worker, then the array form on the
+-- coordinator.  Both events are numbered on the worker that stores them,
+-- so within one batch they come in the order they were written.
+SELECT task_cancel.create_task(:'a2', 'voicemail') IS NOT NULL AS created;
+SELECT count(*) FROM task_cancel.cancel_tasks(:'a2', 'task_type', 'voicemail', 201);
+SELECT task_cancel.create_task(:'a2', 'voicemail') IS NOT NULL AS created;
+SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[:'a2'], 'task_type', 'voicemail', 201);
+TRUNCATE delivered;
+SELECT groupid, customer = :'a2' AS is_a2 FROM consume();
+SELECT count(*) AS in_write_order
+  FROM (SELECT id, lag(id) OVER (ORDER BY ctid) AS previous FROM delivered) AS d
+ WHERE previous IS NULL OR previous < id;
+SELECT (SELECT count(*) FROM delivered WHERE id >> 48 = 1) AS numbered_on_the_worker,
+       (SELECT count(*) FROM delivered) AS read;
 
 -- A worker's cursor is refused by the other worker (another history).
 SELECT cursor AS w1_cursor FROM cursors WHERE groupid = 1 \gset
