@@ -40,7 +40,10 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -280,6 +283,56 @@ static const char *const grants_sql =
 " WHERE a.grantee <> a.grantor"
 " ORDER BY 1, 2, 4, 5";
 
+/*
+ * What this node grants on the schema and on each function, table and view
+ * in it that the coordinator's array ($1, as above) does not: to be
+ * revoked.  Shards are left out (relation_is_a_known_shard()): their
+ * grants are Citus's copies and those of restrict_readers().
+ */
+static const char *const revokes_sql =
+"WITH coordinator AS ("
+"    SELECT o.kind, o.name, a.grantee, a.privilege_type"
+"      FROM pg_catalog.json_array_elements($1::pg_catalog.json) AS e,"
+"           LATERAL (SELECT e->>0 AS kind, e->>1 AS name, e->>2 AS acl) AS o,"
+"           LATERAL pg_catalog.aclexplode(o.acl::pg_catalog.aclitem[]) AS a),"
+"  here AS ("
+"    SELECT 'n' AS kind, n.nspname::pg_catalog.text AS name, 0::pg_catalog.oid AS oid, a.*"
+"      FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a"
+"     WHERE n.nspname = 'task_cancel'"
+"    UNION ALL"
+"    SELECT 'f', pg_catalog.format('task_cancel.%I(%s)', p.proname,"
+"                                  pg_catalog.oidvectortypes(p.proargtypes)), p.oid, a.*"
+"      FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a"
+"     WHERE p.pronamespace = 'task_cancel'::pg_catalog.regnamespace"
+"    UNION ALL"
+"    SELECT 'r', pg_catalog.format('task_cancel.%I', c.relname), c.oid, a.*"
+"      FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a"
+"     WHERE c.relnamespace = 'task_cancel'::pg_catalog.regnamespace"
+"       AND c.relkind IN ('r', 'v', 'p')"
+"       AND NOT pg_catalog.relation_is_a_known_shard(c.oid))"
+"SELECT h.kind, h.name, h.oid, pg_catalog.lower(h.privilege_type), r.rolname"
+"  FROM here AS h JOIN pg_catalog.pg_roles AS r ON r.oid = h.grantee"
+" WHERE h.grantee <> h.grantor"
+"   AND NOT EXISTS (SELECT 1 FROM coordinator AS c"
+"                    WHERE c.kind = h.kind AND c.name = h.name"
+"                      AND c.grantee = h.grantee"
+"                      AND c.privilege_type = h.privilege_type)"
+" ORDER BY 1, 2, 4, 5";
+
+/* The roles granted privilege $2 on relation $1 (a table, or its columns). */
+static const char *const holders_sql =
+"SELECT DISTINCT r.rolname"
+"  FROM (SELECT a.grantee, a.grantor, a.privilege_type"
+"          FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a"
+"         WHERE c.oid = $1"
+"        UNION ALL"
+"        SELECT a.grantee, a.grantor, a.privilege_type"
+"          FROM pg_catalog.pg_attribute AS at, pg_catalog.aclexplode(at.attacl) AS a"
+"         WHERE at.attrelid = $1 AND at.attnum > 0) AS g"
+"  JOIN pg_catalog.pg_roles AS r ON r.oid = g.grantee"
+" WHERE g.grantee <> g.grantor AND g.privilege_type = $2"
+" ORDER BY 1";
+
 /* The shards of table $2 placed on node group $1. */
 static const char *const local_shards_sql =
 "SELECT pg_catalog.shard_name(s.logicalrelid, s.shardid)::pg_catalog.regclass"
@@ -415,13 +468,13 @@ privilege(const char *priv, List *cols)
 
 static void grant_privileges(ObjectType objtype, List *objects,
 							 List *privileges, List *roles);
+static void change_privileges(bool is_grant, ObjectType objtype,
+							  List *objects, List *privileges, List *roles);
 
 /*
  * grant
  *		GRANT priv (lower case, as the parser makes it) ON objtype objects
- *		TO roles, as a statement node: no SQL
- *		text is made, and Citus, which sees only utility statements, does
- *		not propagate it (each node runs prepare_node() itself).
+ *		TO roles (see change_privileges()).
  */
 static void
 grant(ObjectType objtype, List *objects, const char *priv, List *roles)
@@ -436,7 +489,7 @@ grant(ObjectType objtype, List *objects, const char *priv, List *roles)
  * (INSERT ... ON CONFLICT DO UPDATE reads the row it updates).
  */
 static void
-grant_register_writes(List *objects, List *roles, bool campaigns)
+grant_register_writes(bool is_grant, List *objects, List *roles, bool campaigns)
 {
 	List	   *written = list_make2(makeString("id"), makeString("name"));
 	List	   *updated = list_make1(makeString("name"));
@@ -446,22 +499,36 @@ grant_register_writes(List *objects, List *roles, bool campaigns)
 		written = lappend(written, makeString("channel"));
 		updated = lappend(updated, makeString("channel"));
 	}
-	grant_privileges(OBJECT_TABLE, objects,
-					 list_make3(privilege("select", list_copy(written)),
-								privilege("insert", written),
-								privilege("update", updated)),
-					 roles);
+	change_privileges(is_grant, OBJECT_TABLE, objects,
+					  list_make3(privilege("select", list_copy(written)),
+								 privilege("insert", written),
+								 privilege("update", updated)),
+					  roles);
 }
 
 static void
 grant_privileges(ObjectType objtype, List *objects, List *privileges,
 				 List *roles)
 {
+	change_privileges(true, objtype, objects, privileges, roles);
+}
+
+/*
+ * change_privileges
+ *		GRANT (is_grant) or REVOKE privileges ON objtype objects TO / FROM
+ *		roles, as a statement node: no SQL text is made, and Citus, which
+ *		sees only utility statements, does not propagate it (each node runs
+ *		prepare_node() itself).
+ */
+static void
+change_privileges(bool is_grant, ObjectType objtype, List *objects,
+				  List *privileges, List *roles)
+{
 	GrantStmt  *stmt = makeNode(GrantStmt);
 
 	if (roles == NIL || objects == NIL)
 		return;
-	stmt->is_grant = true;
+	stmt->is_grant = is_grant;
 	stmt->targtype = ACL_TARGET_OBJECT;
 	stmt->objtype = objtype;
 	stmt->objects = objects;
@@ -470,6 +537,169 @@ grant_privileges(ObjectType objtype, List *objects, List *privileges,
 	stmt->grant_option = false;
 	stmt->behavior = DROP_RESTRICT;
 	ExecuteGrantStmt(stmt);
+}
+
+/*
+ * One object and privilege of grants_sql's or revokes_sql's result, with
+ * all its roles.
+ */
+typedef struct PrivilegeGroup
+{
+	char		kind;			/* 'n' schema, 'f' function, 'r' relation */
+	char	   *name;
+	char	   *priv;
+	bool		missing;		/* not on this node */
+	ObjectType	objtype;
+	Node	   *object;			/* as GrantStmt wants it */
+	List	   *roles;			/* of RoleSpec */
+} PrivilegeGroup;
+
+/*
+ * next_group
+ *		The group of rows of table (sorted by kind, name, privilege) that
+ *		starts at *i; *i moves past it.
+ */
+static PrivilegeGroup
+next_group(SPITupleTable *table, uint64 n, uint64 *i)
+{
+	TupleDesc	desc = table->tupdesc;
+	HeapTuple	first = table->vals[*i];
+	PrivilegeGroup g;
+	char	   *kind;
+	Datum		oid;
+	bool		isnull;
+
+	kind = TextDatumGetCString(SPI_getbinval(first, desc, 1, &isnull));
+	g.kind = kind[0];
+	g.name = TextDatumGetCString(SPI_getbinval(first, desc, 2, &isnull));
+	oid = SPI_getbinval(first, desc, 3, &isnull);
+	g.missing = isnull;
+	g.priv = TextDatumGetCString(SPI_getbinval(first, desc, 4, &isnull));
+	g.roles = NIL;
+	for (; *i < n; (*i)++)
+	{
+		HeapTuple	row = table->vals[*i];
+		RoleSpec   *role;
+
+		if (strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull)), g.name) != 0 ||
+			strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 4, &isnull)), g.priv) != 0 ||
+			strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull)), kind) != 0)
+			break;
+		role = makeNode(RoleSpec);
+		role->roletype = ROLESPEC_CSTRING;
+		role->rolename = pstrdup(NameStr(*DatumGetName(SPI_getbinval(row, desc, 5, &isnull))));
+		role->location = -1;
+		g.roles = lappend(g.roles, role);
+	}
+	g.objtype = g.kind == 'n' ? OBJECT_SCHEMA :
+		g.kind == 'f' ? OBJECT_FUNCTION : OBJECT_TABLE;
+	g.object = g.missing ? NULL : g.kind == 'n' ? (Node *) makeString(g.name) :
+		grant_object(kind, DatumGetObjectId(oid));
+	return g;
+}
+
+/*
+ * has_role
+ *		Whether roles (RoleSpec) names name.
+ */
+static bool
+has_role(List *roles, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, roles)
+		if (strcmp(((RoleSpec *) lfirst(lc))->rolename, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * holders_except
+ *		The roles that hold privilege (as aclexplode() names it) on
+ *		relation relid or on any of its columns, but are not in keep.  Must
+ *		run inside SPI.
+ */
+static List *
+holders_except(Oid relid, const char *privilege_type, List *keep)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	List	   *others = NIL;
+	uint64		n;
+	uint64		i;
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(privilege_type);
+	n = tc_execute_kept(&plan, holders_sql, 2, argtypes, values, NULL,
+						SPI_OK_SELECT);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		char	   *name = pstrdup(NameStr(*DatumGetName(SPI_getbinval(SPI_tuptable->vals[i],
+																	   SPI_tuptable->tupdesc,
+																	   1, &isnull))));
+
+		if (!has_role(keep, name))
+		{
+			RoleSpec   *role = makeNode(RoleSpec);
+
+			role->roletype = ROLESPEC_CSTRING;
+			role->rolename = name;
+			role->location = -1;
+			others = lappend(others, role);
+		}
+	}
+	return others;
+}
+
+/*
+ * revoke_others
+ *		REVOKE priv ON each relation of relations (RangeVar) FROM the roles
+ *		that hold it (privilege_type) there but are not in keep.
+ */
+static void
+revoke_others(List *relations, const char *privilege_type, const char *priv,
+			  List *keep)
+{
+	ListCell   *lc;
+
+	foreach(lc, relations)
+	{
+		RangeVar   *rel = lfirst(lc);
+
+		change_privileges(false, OBJECT_TABLE, list_make1(rel),
+						  list_make1(privilege(priv, NIL)),
+						  holders_except(RangeVarGetRelid(rel, NoLock, false),
+										 privilege_type, keep));
+	}
+}
+
+/*
+ * register_writes
+ *		The column privileges of the callers of register_journey (table
+ *		"journeys") or register_campaign ("campaigns", campaigns true) on
+ *		the table and its shards here: granted to writers, revoked from
+ *		every other role that holds them.
+ */
+static void
+register_writes(int32 group, const char *table, List *writers, bool campaigns)
+{
+	List	   *objects = lcons(grant_object("r", get_relname_relid(table,
+																	get_namespace_oid("task_cancel", false))),
+								local_shards(group, table));
+	ListCell   *lc;
+
+	grant_register_writes(true, objects, writers, campaigns);
+	foreach(lc, objects)
+	{
+		RangeVar   *rel = lfirst(lc);
+
+		grant_register_writes(false, list_make1(rel),
+							  holders_except(RangeVarGetRelid(rel, NoLock, false),
+											 "INSERT", writers),
+							  campaigns);
+	}
 }
 
 /*
@@ -540,7 +770,13 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 	if (roles == NIL)
 	{
 		if (OidIsValid(existing))
-			RemovePolicyById(existing);
+		{
+			ObjectAddress policy;
+
+			/* as DROP POLICY does: with its dependencies */
+			ObjectAddressSet(policy, PolicyRelationId, existing);
+			performDeletion(&policy, DROP_RESTRICT, 0);
+		}
 	}
 	else if (!OidIsValid(existing))
 	{
@@ -628,10 +864,12 @@ restrict_readers(List *shards, List *readers, const TableGrantees *table)
  *	- the id sequences of tasks and cancel_events move into this node's
  *	  range (file header);
  *	- every grant the coordinator has on the schema and on the functions,
- *	  tables and views in it is made here too: Citus does not propagate
- *	  grants on the objects an extension created, nor those made before
- *	  a table or function was distributed.  Grants only: a REVOKE on the
- *	  coordinator must be repeated on each node;
+ *	  tables and views in it is made here too, and every other grant on
+ *	  them here is revoked: Citus does not propagate grants on the objects
+ *	  an extension created, nor those made before a table or function was
+ *	  distributed;
+ *	- the callers of the register functions get, and only they keep, the
+ *	  column privileges those functions need on Citus (grant_register_writes());
  *	- every role that may read past_tasks on the coordinator may read the
  *	  shards of tasks on this node: Citus checks a shard's privileges as
  *	  the calling role, not as the view's owner (citusdata/citus#1683).
@@ -650,6 +888,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	static SPIPlanPtr acls_plan = NULL;
 	static SPIPlanPtr coordinator_plan = NULL;
 	static SPIPlanPtr grants_plan = NULL;
+	static SPIPlanPtr revokes_plan = NULL;
 	int32		group;
 	bool		isnull;
 	Datum		acls;
@@ -657,7 +896,10 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	Oid			json_type = TEXTOID;
 	List	   *shards;
 	List	   *readers = NIL;
+	List	   *journey_writers = NIL;
+	List	   *campaign_writers = NIL;
 	TableGrantees table = {NIL, NIL, NIL, NIL};
+	SPITupleTable *revokes_table;
 	SPITupleTable *grants_table;
 	uint64		n;
 	uint64		i;
@@ -729,68 +971,52 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	grants_table = SPI_tuptable;
 	for (i = 0; i < n;)
 	{
-		TupleDesc	desc = grants_table->tupdesc;
-		HeapTuple	first = grants_table->vals[i];
-		char	   *kind = TextDatumGetCString(SPI_getbinval(first, desc, 1, &isnull));
-		char	   *name = TextDatumGetCString(SPI_getbinval(first, desc, 2, &isnull));
-		Datum		oid = SPI_getbinval(first, desc, 3, &isnull);
-		bool		missing = isnull;
-		char	   *priv = TextDatumGetCString(SPI_getbinval(first, desc, 4, &isnull));
-		List	   *roles = NIL;
+		PrivilegeGroup g = next_group(grants_table, n, &i);
 
-		for (; i < n; i++)
-		{
-			HeapTuple	row = grants_table->vals[i];
-			RoleSpec   *role;
-
-			if (strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull)), name) != 0 ||
-				strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 4, &isnull)), priv) != 0 ||
-				strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull)), kind) != 0)
-				break;
-			role = makeNode(RoleSpec);
-			role->roletype = ROLESPEC_CSTRING;
-			role->rolename = pstrdup(NameStr(*DatumGetName(SPI_getbinval(row, desc, 5, &isnull))));
-			role->location = -1;
-			roles = lappend(roles, role);
-		}
-		if (missing)
+		if (g.missing)
 			continue;			/* not on this node (a shard elsewhere) */
-		if (kind[0] == 'n')
-			grant(OBJECT_SCHEMA, list_make1(makeString(name)), priv, roles);
-		else
+		change_privileges(true, g.objtype, list_make1(g.object),
+						  list_make1(privilege(g.priv, NIL)), g.roles);
+		if (g.kind == 'r' && strcmp(g.priv, "select") == 0 &&
+			strcmp(g.name, "task_cancel.past_tasks") == 0)
 		{
-			grant(kind[0] == 'f' ? OBJECT_FUNCTION : OBJECT_TABLE,
-				  list_make1(grant_object(kind, DatumGetObjectId(oid))), priv,
-				  roles);
-			if (kind[0] == 'r' && strcmp(priv, "select") == 0 &&
-				strcmp(name, "task_cancel.past_tasks") == 0)
-			{
-				grant(OBJECT_TABLE, shards, priv, roles);
-				readers = list_concat(readers, roles);
-			}
-			if (kind[0] == 'r' && strcmp(name, "task_cancel.tasks") == 0)
-			{
-				if (strcmp(priv, "select") == 0)
-					table.select = list_concat(table.select, roles);
-				else if (strcmp(priv, "insert") == 0)
-					table.insert = list_concat(table.insert, roles);
-				else if (strcmp(priv, "update") == 0)
-					table.update = list_concat(table.update, roles);
-				else if (strcmp(priv, "delete") == 0)
-					table.delete = list_concat(table.delete, roles);
-			}
-			if (kind[0] == 'f' && strcmp(priv, "execute") == 0 &&
-				strcmp(name, "task_cancel.register_journey(bigint, text)") == 0)
-				grant_register_writes(lcons(grant_object("r", get_relname_relid("journeys", get_namespace_oid("task_cancel", false))),
-											local_shards(group, "journeys")),
-									  roles, false);
-			if (kind[0] == 'f' && strcmp(priv, "execute") == 0 &&
-				strcmp(name, "task_cancel.register_campaign(bigint, text, text)") == 0)
-				grant_register_writes(lcons(grant_object("r", get_relname_relid("campaigns", get_namespace_oid("task_cancel", false))),
-											local_shards(group, "campaigns")),
-									  roles, true);
+			grant(OBJECT_TABLE, shards, g.priv, g.roles);
+			readers = list_concat(readers, g.roles);
 		}
+		if (g.kind == 'r' && strcmp(g.name, "task_cancel.tasks") == 0)
+		{
+			if (strcmp(g.priv, "select") == 0)
+				table.select = list_concat(table.select, g.roles);
+			else if (strcmp(g.priv, "insert") == 0)
+				table.insert = list_concat(table.insert, g.roles);
+			else if (strcmp(g.priv, "update") == 0)
+				table.update = list_concat(table.update, g.roles);
+			else if (strcmp(g.priv, "delete") == 0)
+				table.delete = list_concat(table.delete, g.roles);
+		}
+		if (g.kind == 'f' && strcmp(g.priv, "execute") == 0 &&
+			strcmp(g.name, "task_cancel.register_journey(bigint, text)") == 0)
+			journey_writers = g.roles;
+		if (g.kind == 'f' && strcmp(g.priv, "execute") == 0 &&
+			strcmp(g.name, "task_cancel.register_campaign(bigint, text, text)") == 0)
+			campaign_writers = g.roles;
 	}
+	register_writes(group, "journeys", journey_writers, false);
+	register_writes(group, "campaigns", campaign_writers, true);
+
+	/* and one REVOKE for each that the coordinator no longer grants */
+	n = tc_execute_kept(&revokes_plan, revokes_sql, 1, &json_type, &acls,
+						NULL, SPI_OK_SELECT);
+	revokes_table = SPI_tuptable;
+	for (i = 0; i < n;)
+	{
+		PrivilegeGroup g = next_group(revokes_table, n, &i);
+
+		change_privileges(false, g.objtype, list_make1(g.object),
+						  list_make1(privilege(g.priv, NIL)), g.roles);
+	}
+	revoke_others(shards, "SELECT", "select",
+				  list_concat(list_copy(readers), table.select));
 	restrict_readers(shards, readers, &table);
 	SPI_finish();
 

@@ -200,6 +200,31 @@ SELECT r.who, r.waiting_seen, r.final_seen
                              who, 'pending', 'reserved', :'shard'))
        AS r(who text, waiting_seen boolean, final_seen boolean);
 
+-- REVOKEs reach the workers too when distribute() runs again: the
+-- coordinator's privileges are copied, not only added to.
+CREATE ROLE registrar LOGIN;
+GRANT EXECUTE ON FUNCTION task_cancel.register_journey(bigint, text) TO registrar;
+SELECT task_cancel.distribute();
+SELECT result AS registrar_may_write_journeys, count(*)
+  FROM run_command_on_all_nodes($$SELECT has_column_privilege('registrar', 'task_cancel.journeys', 'name', 'UPDATE')$$)
+ GROUP BY 1;
+REVOKE EXECUTE ON FUNCTION task_cancel.register_journey(bigint, text) FROM registrar;
+REVOKE SELECT ON task_cancel.past_tasks FROM feeder;
+REVOKE INSERT ON task_cancel.tasks FROM feeder;
+SELECT task_cancel.distribute();
+SELECT result AS registrar_may_write_journeys, count(*)
+  FROM run_command_on_all_nodes($$SELECT has_column_privilege('registrar', 'task_cancel.journeys', 'name', 'UPDATE')$$)
+ GROUP BY 1;
+SELECT result AS feeder_may_read_past_tasks, count(*)
+  FROM run_command_on_all_nodes($$SELECT has_table_privilege('feeder', 'task_cancel.past_tasks', 'SELECT')$$)
+ GROUP BY 1;
+SELECT r.who, p.result AS may_read_the_shard
+  FROM unnest(ARRAY['feeder', 'support_staff']) AS r(who),
+       LATERAL run_command_on_placements('task_cancel.tasks',
+                   format($$SELECT has_table_privilege(%L, '%%s', 'SELECT')$$, r.who)) AS p
+ WHERE p.shardid = :shardid
+ ORDER BY 1;
+
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)
   FROM run_command_on_all_nodes($$SELECT count(*) FROM pg_proc
