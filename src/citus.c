@@ -44,6 +44,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_policy.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -55,6 +56,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
@@ -231,7 +233,7 @@ static const char *const setval_sql =
 /*
  * The coordinator's grants on the schema and on each function, table and
  * view in it, as one json array of [kind, name, acl] (kind "n", "f" or
- * "r"; name schema-qualified, a function's with its argument types; acl
+ * "r"; "c" for the grants on one column of tasks; name schema-qualified, a function's with its argument types; acl
  * an aclitem[] as text): read on the coordinator itself, or from a worker
  * through Citus's run_command_on_coordinator(), which runs it on a
  * connection of its own and so sees what the coordinator has committed.
@@ -257,7 +259,12 @@ static const char *const setval_sql =
 "               c.relacl::pg_catalog.text" \
 "          FROM pg_catalog.pg_class AS c" \
 "         WHERE c.relnamespace = 'task_cancel'::pg_catalog.regnamespace" \
-"           AND c.relkind IN ('r', 'v', 'p') AND c.relacl IS NOT NULL) AS o"
+"           AND c.relkind IN ('r', 'v', 'p') AND c.relacl IS NOT NULL" \
+"        UNION ALL" \
+"        SELECT 'c', 'task_cancel.tasks', a.attacl::pg_catalog.text" \
+"          FROM pg_catalog.pg_attribute AS a" \
+"         WHERE a.attrelid = 'task_cancel.tasks'::pg_catalog.regclass" \
+"           AND a.attnum > 0 AND a.attacl IS NOT NULL) AS o"
 
 static const char *const local_acls_sql = ACLS_SQL;
 
@@ -267,20 +274,21 @@ static const char *const coordinator_acls_sql =
 
 /*
  * The objects of that array that exist on this node, by oid (InvalidOid
- * for the schema), with each grantee's privileges on them; PUBLIC and the
- * owner's own entry left out.
+ * for the schema), with each grantee's privileges on them (NULL: PUBLIC);
+ * the owner's own entry left out.
  */
 static const char *const grants_sql =
 "SELECT o.kind, o.name,"
 "       CASE o.kind WHEN 'f' THEN pg_catalog.to_regprocedure(o.name)::pg_catalog.oid"
-"                   WHEN 'r' THEN pg_catalog.to_regclass(o.name)::pg_catalog.oid"
-"                   ELSE 0 END,"
+"                   WHEN 'n' THEN 0"
+"                   ELSE pg_catalog.to_regclass(o.name)::pg_catalog.oid END,"
 "       pg_catalog.lower(a.privilege_type), r.rolname"
 "  FROM pg_catalog.json_array_elements($1::pg_catalog.json) AS e,"
 "       LATERAL (SELECT e->>0 AS kind, e->>1 AS name, e->>2 AS acl) AS o,"
 "       LATERAL pg_catalog.aclexplode(o.acl::pg_catalog.aclitem[]) AS a"
-"  JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee"
-" WHERE a.grantee <> a.grantor"
+"  LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee"
+" WHERE a.grantee <> a.grantor AND (r.oid IS NOT NULL OR a.grantee = 0)"
+" GROUP BY 1, 2, 3, 4, 5"
 " ORDER BY 1, 2, 4, 5";
 
 /*
@@ -311,24 +319,27 @@ static const char *const revokes_sql =
 "       AND c.relkind IN ('r', 'v', 'p')"
 "       AND NOT pg_catalog.relation_is_a_known_shard(c.oid))"
 "SELECT h.kind, h.name, h.oid, pg_catalog.lower(h.privilege_type), r.rolname"
-"  FROM here AS h JOIN pg_catalog.pg_roles AS r ON r.oid = h.grantee"
-" WHERE h.grantee <> h.grantor"
+"  FROM here AS h LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = h.grantee"
+" WHERE h.grantee <> h.grantor AND (r.oid IS NOT NULL OR h.grantee = 0)"
 "   AND NOT EXISTS (SELECT 1 FROM coordinator AS c"
 "                    WHERE c.kind = h.kind AND c.name = h.name"
 "                      AND c.grantee = h.grantee"
 "                      AND c.privilege_type = h.privilege_type)"
 " ORDER BY 1, 2, 4, 5";
 
-/* The roles granted privilege $2 on relation $1 (a table, or its columns). */
+/*
+ * The roles granted privilege $2 on relation $1 itself ($3 false), or on
+ * one of its columns ($3 true).
+ */
 static const char *const holders_sql =
 "SELECT DISTINCT r.rolname"
 "  FROM (SELECT a.grantee, a.grantor, a.privilege_type"
 "          FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a"
-"         WHERE c.oid = $1"
+"         WHERE c.oid = $1 AND NOT $3"
 "        UNION ALL"
 "        SELECT a.grantee, a.grantor, a.privilege_type"
 "          FROM pg_catalog.pg_attribute AS at, pg_catalog.aclexplode(at.attacl) AS a"
-"         WHERE at.attrelid = $1 AND at.attnum > 0) AS g"
+"         WHERE at.attrelid = $1 AND at.attnum > 0 AND $3) AS g"
 "  JOIN pg_catalog.pg_roles AS r ON r.oid = g.grantee"
 " WHERE g.grantee <> g.grantor AND g.privilege_type = $2"
 " ORDER BY 1";
@@ -567,6 +578,7 @@ next_group(SPITupleTable *table, uint64 n, uint64 *i)
 	PrivilegeGroup g;
 	char	   *kind;
 	Datum		oid;
+	Datum		name;
 	bool		isnull;
 
 	kind = TextDatumGetCString(SPI_getbinval(first, desc, 1, &isnull));
@@ -586,15 +598,21 @@ next_group(SPITupleTable *table, uint64 n, uint64 *i)
 			strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull)), kind) != 0)
 			break;
 		role = makeNode(RoleSpec);
-		role->roletype = ROLESPEC_CSTRING;
-		role->rolename = pstrdup(NameStr(*DatumGetName(SPI_getbinval(row, desc, 5, &isnull))));
 		role->location = -1;
+		name = SPI_getbinval(row, desc, 5, &isnull);
+		if (isnull)
+			role->roletype = ROLESPEC_PUBLIC;
+		else
+		{
+			role->roletype = ROLESPEC_CSTRING;
+			role->rolename = pstrdup(NameStr(*DatumGetName(name)));
+		}
 		g.roles = lappend(g.roles, role);
 	}
 	g.objtype = g.kind == 'n' ? OBJECT_SCHEMA :
 		g.kind == 'f' ? OBJECT_FUNCTION : OBJECT_TABLE;
 	g.object = g.missing ? NULL : g.kind == 'n' ? (Node *) makeString(g.name) :
-		grant_object(kind, DatumGetObjectId(oid));
+		grant_object(g.kind == 'f' ? "f" : "r", DatumGetObjectId(oid));
 	return g;
 }
 
@@ -608,30 +626,35 @@ has_role(List *roles, const char *name)
 	ListCell   *lc;
 
 	foreach(lc, roles)
-		if (strcmp(((RoleSpec *) lfirst(lc))->rolename, name) == 0)
+	{
+		RoleSpec   *role = lfirst(lc);
+
+		if (role->roletype == ROLESPEC_CSTRING && strcmp(role->rolename, name) == 0)
 			return true;
+	}
 	return false;
 }
 
 /*
  * holders_except
  *		The roles that hold privilege (as aclexplode() names it) on
- *		relation relid or on any of its columns, but are not in keep.  Must
- *		run inside SPI.
+ *		relation relid itself, or on one of its columns (columns), but are
+ *		not in keep.  Must run inside SPI.
  */
 static List *
-holders_except(Oid relid, const char *privilege_type, List *keep)
+holders_except(Oid relid, const char *privilege_type, bool columns, List *keep)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			argtypes[2] = {OIDOID, TEXTOID};
-	Datum		values[2];
+	Oid			argtypes[3] = {OIDOID, TEXTOID, BOOLOID};
+	Datum		values[3];
 	List	   *others = NIL;
 	uint64		n;
 	uint64		i;
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(privilege_type);
-	n = tc_execute_kept(&plan, holders_sql, 2, argtypes, values, NULL,
+	values[2] = BoolGetDatum(columns);
+	n = tc_execute_kept(&plan, holders_sql, 3, argtypes, values, NULL,
 						SPI_OK_SELECT);
 	for (i = 0; i < n; i++)
 	{
@@ -671,7 +694,7 @@ revoke_others(List *relations, const char *privilege_type, const char *priv,
 		change_privileges(false, OBJECT_TABLE, list_make1(rel),
 						  list_make1(privilege(priv, NIL)),
 						  holders_except(RangeVarGetRelid(rel, NoLock, false),
-										 privilege_type, keep));
+										 privilege_type, false, keep));
 	}
 }
 
@@ -697,7 +720,7 @@ register_writes(int32 group, const char *table, List *writers, bool campaigns)
 
 		grant_register_writes(false, list_make1(rel),
 							  holders_except(RangeVarGetRelid(rel, NoLock, false),
-											 "INSERT", writers),
+											 "INSERT", true, writers),
 							  campaigns);
 	}
 }
@@ -734,8 +757,14 @@ distinct_roles(List *roles)
 		bool		found = false;
 
 		foreach(seen, result)
-			if (strcmp(((RoleSpec *) lfirst(seen))->rolename, role->rolename) == 0)
+		{
+			RoleSpec   *other = lfirst(seen);
+
+			if (other->roletype == role->roletype &&
+				(role->roletype != ROLESPEC_CSTRING ||
+				 strcmp(other->rolename, role->rolename) == 0))
 				found = true;
+		}
 		if (!found)
 			result = lappend(result, role);
 	}
@@ -806,8 +835,9 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 }
 
 /*
- * The roles the coordinator grants each privilege on tasks itself: on the
- * shards they keep every row for that command (restrict_readers()).
+ * The roles the coordinator grants each privilege on tasks itself or on
+ * its columns: on the shards they keep every row for that command
+ * (restrict_readers()).
  */
 typedef struct TableGrantees
 {
@@ -823,36 +853,42 @@ typedef struct TableGrantees
  *		what the view shows, the final tasks: row-level security on each
  *		shard, a policy for them, and for each command a policy that leaves
  *		every row to the roles the coordinator grants that command on tasks
- *		itself.  The extension's owner (the functions, Citus) is not subject
- *		to any.  Must run inside SPI.
+ *		or on some of its columns.  The extension's owner (the functions,
+ *		Citus) is not subject to any.  Without readers, none of this: the
+ *		policies are dropped and row-level security is off.  Must run
+ *		inside SPI.
  */
 static void
 restrict_readers(List *shards, List *readers, const TableGrantees *table)
 {
 	ListCell   *lc;
+	bool		any_readers = readers != NIL;
 
-	if (readers == NIL)
-		return;
 	readers = distinct_roles(readers);
 	foreach(lc, shards)
 	{
 		RangeVar   *shard = lfirst(lc);
 		Oid			relid = RangeVarGetRelid(shard, ShareRowExclusiveLock, false);
-		AlterTableCmd *enable = makeNode(AlterTableCmd);
+		AlterTableCmd *cmd = makeNode(AlterTableCmd);
 
-		enable->subtype = AT_EnableRowSecurity;
-		AlterTableInternal(relid, list_make1(enable), false);
-		CommandCounterIncrement();
+		/* without readers, no policies and no row-level security */
 		set_policy(shard, READERS_POLICY, "select", readers,
 				   "SELECT status IN ('completed', 'canceled')", NULL);
 		set_policy(shard, "task_cancel_table_select", "select",
-				   distinct_roles(table->select), "SELECT true", NULL);
+				   any_readers ? distinct_roles(table->select) : NIL,
+				   "SELECT true", NULL);
 		set_policy(shard, "task_cancel_table_insert", "insert",
-				   distinct_roles(table->insert), NULL, "SELECT true");
+				   any_readers ? distinct_roles(table->insert) : NIL,
+				   NULL, "SELECT true");
 		set_policy(shard, "task_cancel_table_update", "update",
-				   distinct_roles(table->update), "SELECT true", "SELECT true");
+				   any_readers ? distinct_roles(table->update) : NIL,
+				   "SELECT true", "SELECT true");
 		set_policy(shard, "task_cancel_table_delete", "delete",
-				   distinct_roles(table->delete), "SELECT true", NULL);
+				   any_readers ? distinct_roles(table->delete) : NIL,
+				   "SELECT true", NULL);
+		cmd->subtype = any_readers ? AT_EnableRowSecurity : AT_DisableRowSecurity;
+		AlterTableInternal(relid, list_make1(cmd), false);
+		CommandCounterIncrement();
 	}
 }
 
@@ -975,15 +1011,17 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 
 		if (g.missing)
 			continue;			/* not on this node (a shard elsewhere) */
-		change_privileges(true, g.objtype, list_make1(g.object),
-						  list_make1(privilege(g.priv, NIL)), g.roles);
+		if (g.kind != 'c')		/* column grants: Citus copies them */
+			change_privileges(true, g.objtype, list_make1(g.object),
+							  list_make1(privilege(g.priv, NIL)), g.roles);
 		if (g.kind == 'r' && strcmp(g.priv, "select") == 0 &&
 			strcmp(g.name, "task_cancel.past_tasks") == 0)
 		{
 			grant(OBJECT_TABLE, shards, g.priv, g.roles);
 			readers = list_concat(readers, g.roles);
 		}
-		if (g.kind == 'r' && strcmp(g.name, "task_cancel.tasks") == 0)
+		if ((g.kind == 'r' || g.kind == 'c') &&
+			strcmp(g.name, "task_cancel.tasks") == 0)
 		{
 			if (strcmp(g.priv, "select") == 0)
 				table.select = list_concat(table.select, g.roles);
@@ -1024,67 +1062,132 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 }
 
 /*
- * is_null_argument
- *		Whether arg is NULL once constants are folded and bound parameters
- *		substituted -- NULL, NULL::varchar, $1 bound to NULL, lower(NULL) --
- *		as Citus evaluates it before delegating.  What only runs at
- *		execution (a volatile function) is not evaluated here.
+ * is_customer_first
+ *		Whether funcid is a function of task_cancel whose first argument is
+ *		named customer: one that Citus may delegate by customer.
  */
 static bool
-is_null_argument(Node *arg, ParamListInfo params)
+is_customer_first(Oid funcid, Oid nsp)
+{
+	HeapTuple	proc;
+	char	  **names;
+	Oid		   *types;
+	char	   *modes;
+	bool		result;
+
+	if (get_func_namespace(funcid) != nsp)
+		return false;
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(proc))
+		return false;
+	result = get_func_arg_info(proc, &types, &names, &modes) > 0 &&
+		names != NULL && names[0] != NULL && strcmp(names[0], "customer") == 0;
+	ReleaseSysCache(proc);
+	return result;
+}
+
+/*
+ * may_call_task_cancel
+ *		expression_tree_walker callback: whether the expression calls a
+ *		function of task_cancel, or a SQL function, which the planner may
+ *		inline into such a call.
+ */
+static bool
+may_call_task_cancel(Node *node, void *context)
+{
+	Oid			nsp = *(Oid *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+	{
+		Oid			funcid = ((FuncExpr *) node)->funcid;
+		HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+		bool		found = false;
+
+		if (HeapTupleIsValid(proc))
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+
+			found = form->pronamespace == nsp || form->prolang == SQLlanguageId;
+			ReleaseSysCache(proc);
+		}
+		if (found)
+			return true;
+	}
+	return expression_tree_walker(node, may_call_task_cancel, context);
+}
+
+/*
+ * check_call
+ *		Raise 22004 if expr, once the planner has folded it as Citus sees it
+ *		before delegating -- SQL functions inlined, named arguments put in
+ *		place, constants folded, bound parameters substituted -- calls a
+ *		customer-first function of task_cancel with a NULL customer: what
+ *		the function itself would raise, had Citus not crashed first (file
+ *		header).  Stable functions are evaluated here as the planner's
+ *		estimates do; volatile ones are not, and an argument that only
+ *		they make NULL is not caught.
+ */
+static void
+check_call(Node *expr, ParamListInfo params, Oid nsp)
 {
 	PlannerGlobal glob;
 	PlannerInfo root;
 	Node	   *folded;
+	FuncExpr   *call;
+	Node	   *customer;
 
-	if (IsA(arg, Const))
-		return ((Const *) arg)->constisnull;
+	if (expr == NULL || !may_call_task_cancel(expr, &nsp))
+		return;
 	memset(&glob, 0, sizeof(glob));
 	glob.type = T_PlannerGlobal;
 	glob.boundParams = params;
 	memset(&root, 0, sizeof(root));
 	root.type = T_PlannerInfo;
 	root.glob = &glob;
-	folded = estimate_expression_value(&root, copyObject(arg));
-	return IsA(folded, Const) && ((Const *) folded)->constisnull;
-}
-
-/*
- * check_call
- *		Raise 22004 if expr calls a function of task_cancel whose first
- *		argument is named customer, with a NULL customer: what the function
- *		itself would raise, had Citus not crashed first (file header).
- */
-static void
-check_call(Node *expr, ParamListInfo params)
-{
-	FuncExpr   *call;
-	Oid			nsp;
-	char	  **names;
-	Oid		   *types;
-	char	   *modes;
-	HeapTuple	proc;
-	bool		customer_first;
-
-	if (expr == NULL || !IsA(expr, FuncExpr))
+	folded = estimate_expression_value(&root, copyObject(expr));
+	if (!IsA(folded, FuncExpr))
 		return;
-	call = (FuncExpr *) expr;
-	if (call->args == NIL)
+	call = (FuncExpr *) folded;
+	if (call->args == NIL || !is_customer_first(call->funcid, nsp))
 		return;
-	nsp = get_namespace_oid("task_cancel", true);
-	if (!OidIsValid(nsp) || get_func_namespace(call->funcid) != nsp ||
-		!is_null_argument(linitial(call->args), params))
-		return;
-	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(call->funcid));
-	if (!HeapTupleIsValid(proc))
-		return;
-	customer_first = get_func_arg_info(proc, &types, &names, &modes) > 0 &&
-		names != NULL && names[0] != NULL && strcmp(names[0], "customer") == 0;
-	ReleaseSysCache(proc);
-	if (customer_first)
+	customer = linitial(call->args);
+	if (IsA(customer, Const) && ((Const *) customer)->constisnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("customer must not be null")));
+}
+
+/*
+ * check_source
+ *		Raise 0A000 if a customer-first function of task_cancel in the
+ *		target list takes its arguments from a subquery, VALUES list or
+ *		WITH query in FROM: Citus 13.2.2 tries to delegate such a call and
+ *		crashes the backend doing so.  FROM a table or a set-returning
+ *		function (unnest()) it does not.
+ */
+static void
+check_source(Query *parse, Node *expr, Oid nsp)
+{
+	ListCell   *lc;
+
+	if (expr == NULL || !IsA(expr, FuncExpr) ||
+		!is_customer_first(((FuncExpr *) expr)->funcid, nsp))
+		return;
+	foreach(lc, parse->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_VALUES ||
+			rte->rtekind == RTE_CTE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s() cannot take its arguments from a subquery, VALUES or WITH on Citus",
+							get_func_name(((FuncExpr *) expr)->funcid)),
+					 errdetail("Citus 13.2.2 crashes the server delegating such a call."),
+					 errhint("Pass constants or parameters, or select the arguments FROM a table or unnest().")));
+	}
 }
 
 /*
@@ -1097,12 +1200,20 @@ static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
 			  ParamListInfo params)
 {
-	if (parse->commandType == CMD_SELECT)
+	Oid			nsp;
+
+	if (parse->commandType == CMD_SELECT &&
+		OidIsValid(nsp = get_namespace_oid("task_cancel", true)))
 	{
 		ListCell   *lc;
 
 		foreach(lc, parse->targetList)
-			check_call((Node *) ((TargetEntry *) lfirst(lc))->expr, params);
+		{
+			Node	   *expr = (Node *) ((TargetEntry *) lfirst(lc))->expr;
+
+			check_call(expr, params, nsp);
+			check_source(parse, expr, nsp);
+		}
 		foreach(lc, parse->rtable)
 		{
 			RangeTblEntry *rte = lfirst(lc);
@@ -1111,7 +1222,8 @@ guard_planner(Query *parse, const char *query_string, int cursor_options,
 			if (rte->rtekind != RTE_FUNCTION)
 				continue;
 			foreach(f, rte->functions)
-				check_call(((RangeTblFunction *) lfirst(f))->funcexpr, params);
+				check_call(((RangeTblFunction *) lfirst(f))->funcexpr, params,
+						   nsp);
 		}
 	}
 	if (prev_planner_hook != NULL)

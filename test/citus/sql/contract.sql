@@ -44,6 +44,17 @@ PREPARE cancel_varchar(varchar) AS SELECT * FROM task_cancel.cancel_tasks($1, 'a
 EXECUTE cancel_varchar(NULL);
 DEALLOCATE cancel_varchar;
 SELECT task_cancel.create_task(lower(NULL::text), 'inbound_call');
+SELECT task_cancel.unblock_customer(customer => NULL);
+RESET ROLE;
+CREATE FUNCTION unblock_wrapper(c text) RETURNS boolean
+    LANGUAGE sql AS 'SELECT task_cancel.unblock_customer(c)';
+SELECT unblock_wrapper(NULL);
+DROP FUNCTION unblock_wrapper(text);
+SET ROLE journey_engine;
+-- Arguments from a subquery, VALUES or WITH crash Citus too (whatever
+-- they are): refused with 0A000.  FROM unnest() works, as above.
+SELECT task_cancel.unblock_customer(x) FROM (SELECT 'nobody'::text AS x) AS s;
+SELECT task_cancel.unblock_customer(x) FROM (VALUES ('nobody'::text)) AS v(x);
 SELECT count(*) AS still_here FROM task_cancel.preview_cancel('ann', 'all', NULL);
 
 -- An unknown journey, a type never canceled: the errors of one server.
@@ -224,6 +235,38 @@ SELECT r.who, p.result AS may_read_the_shard
                    format($$SELECT has_table_privilege(%L, '%%s', 'SELECT')$$, r.who)) AS p
  WHERE p.shardid = :shardid
  ORDER BY 1;
+
+-- Column grants on tasks keep working through the coordinator, and so do
+-- table grants once nobody reads past_tasks any more (then the shards
+-- have no row-level security at all, and a former reader's role can be
+-- dropped).
+CREATE ROLE colreader LOGIN;
+CREATE ROLE deadliner LOGIN;
+GRANT USAGE ON SCHEMA task_cancel TO colreader, deadliner;
+GRANT SELECT (id, customer, status) ON task_cancel.tasks TO colreader;
+GRANT SELECT ON task_cancel.tasks TO deadliner;
+GRANT UPDATE (expires_at) ON task_cancel.tasks TO deadliner;
+SELECT task_cancel.distribute();
+SET ROLE colreader;
+SELECT count(id) FILTER (WHERE status = 'pending') > 0 AS sees_waiting FROM task_cancel.tasks;
+SET ROLE deadliner;
+WITH changed AS (
+    UPDATE task_cancel.tasks SET expires_at = NULL
+     WHERE customer = 'hal' AND status = 'pending' RETURNING id)
+SELECT count(*) > 0 AS updated FROM changed;
+RESET ROLE;
+REVOKE SELECT ON task_cancel.past_tasks FROM support_staff, auditor;
+SELECT task_cancel.distribute();
+SELECT result AS shards_with_row_security, count(*)
+  FROM run_command_on_placements('task_cancel.tasks',
+           $$SELECT relrowsecurity FROM pg_class WHERE oid = '%s'::regclass$$)
+ GROUP BY 1;
+SET ROLE deadliner;
+SELECT count(*) FILTER (WHERE status = 'pending') > 0 AS sees_waiting FROM task_cancel.tasks;
+RESET ROLE;
+DROP ROLE registrar;
+GRANT SELECT ON task_cancel.past_tasks TO support_staff;
+SELECT task_cancel.distribute();
 
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)
