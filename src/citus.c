@@ -233,7 +233,8 @@ static const char *const setval_sql =
 /*
  * The coordinator's grants on the schema and on each function, table and
  * view in it, as one json array of [kind, name, acl] (kind "n", "f" or
- * "r"; "c" for the grants on one column of tasks; name schema-qualified, a function's with its argument types; acl
+ * "r"; "c" for the grants on one column of tasks or past_tasks; name
+ * schema-qualified, a function's with its argument types; acl
  * an aclitem[] as text): read on the coordinator itself, or from a worker
  * through Citus's run_command_on_coordinator(), which runs it on a
  * connection of its own and so sees what the coordinator has committed.
@@ -261,9 +262,12 @@ static const char *const setval_sql =
 "         WHERE c.relnamespace = 'task_cancel'::pg_catalog.regnamespace" \
 "           AND c.relkind IN ('r', 'v', 'p') AND c.relacl IS NOT NULL" \
 "        UNION ALL" \
-"        SELECT 'c', 'task_cancel.tasks', a.attacl::pg_catalog.text" \
+"        SELECT 'c', pg_catalog.format('task_cancel.%I', c.relname)," \
+"               a.attacl::pg_catalog.text" \
 "          FROM pg_catalog.pg_attribute AS a" \
-"         WHERE a.attrelid = 'task_cancel.tasks'::pg_catalog.regclass" \
+"          JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid" \
+"         WHERE a.attrelid IN ('task_cancel.tasks'::pg_catalog.regclass," \
+"                              'task_cancel.past_tasks'::pg_catalog.regclass)" \
 "           AND a.attnum > 0 AND a.attacl IS NOT NULL) AS o"
 
 static const char *const local_acls_sql = ACLS_SQL;
@@ -329,7 +333,7 @@ static const char *const revokes_sql =
 
 /*
  * The roles granted privilege $2 on relation $1 itself ($3 false), or on
- * one of its columns ($3 true).
+ * one of its columns ($3 true); NULL for PUBLIC.
  */
 static const char *const holders_sql =
 "SELECT DISTINCT r.rolname"
@@ -340,8 +344,9 @@ static const char *const holders_sql =
 "        SELECT a.grantee, a.grantor, a.privilege_type"
 "          FROM pg_catalog.pg_attribute AS at, pg_catalog.aclexplode(at.attacl) AS a"
 "         WHERE at.attrelid = $1 AND at.attnum > 0 AND $3) AS g"
-"  JOIN pg_catalog.pg_roles AS r ON r.oid = g.grantee"
+"  LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = g.grantee"
 " WHERE g.grantee <> g.grantor AND g.privilege_type = $2"
+"   AND (r.oid IS NOT NULL OR g.grantee = 0)"
 " ORDER BY 1";
 
 /* The shards of table $2 placed on node group $1. */
@@ -618,7 +623,8 @@ next_group(SPITupleTable *table, uint64 n, uint64 *i)
 
 /*
  * has_role
- *		Whether roles (RoleSpec) names name.
+ *		Whether roles (RoleSpec) holds the role named name, or PUBLIC when
+ *		name is NULL.
  */
 static bool
 has_role(List *roles, const char *name)
@@ -629,10 +635,31 @@ has_role(List *roles, const char *name)
 	{
 		RoleSpec   *role = lfirst(lc);
 
-		if (role->roletype == ROLESPEC_CSTRING && strcmp(role->rolename, name) == 0)
+		if (name == NULL ? role->roletype == ROLESPEC_PUBLIC :
+			role->roletype == ROLESPEC_CSTRING && strcmp(role->rolename, name) == 0)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * roles_except
+ *		The roles of roles (RoleSpec) that are not in others.
+ */
+static List *
+roles_except(List *roles, List *others)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		RoleSpec   *role = lfirst(lc);
+
+		if (!has_role(others, role->roletype == ROLESPEC_PUBLIC ? NULL : role->rolename))
+			result = lappend(result, role);
+	}
+	return result;
 }
 
 /*
@@ -659,15 +686,15 @@ holders_except(Oid relid, const char *privilege_type, bool columns, List *keep)
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
-		char	   *name = pstrdup(NameStr(*DatumGetName(SPI_getbinval(SPI_tuptable->vals[i],
-																	   SPI_tuptable->tupdesc,
-																	   1, &isnull))));
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[i],
+										  SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *name = isnull ? NULL : pstrdup(NameStr(*DatumGetName(value)));
 
 		if (!has_role(keep, name))
 		{
 			RoleSpec   *role = makeNode(RoleSpec);
 
-			role->roletype = ROLESPEC_CSTRING;
+			role->roletype = name == NULL ? ROLESPEC_PUBLIC : ROLESPEC_CSTRING;
 			role->rolename = name;
 			role->location = -1;
 			others = lappend(others, role);
@@ -842,6 +869,7 @@ set_policy(RangeVar *shard, const char *name, const char *cmd, List *roles,
 typedef struct TableGrantees
 {
 	List	   *select;
+	List	   *column_select;	/* SELECT on some columns only */
 	List	   *insert;
 	List	   *update;
 	List	   *delete;
@@ -874,8 +902,16 @@ restrict_readers(List *shards, List *readers, const TableGrantees *table)
 		/* without readers, no policies and no row-level security */
 		set_policy(shard, READERS_POLICY, "select", readers,
 				   "SELECT status IN ('completed', 'canceled')", NULL);
+		/*
+		 * A reader granted SELECT on some columns of tasks too is kept to
+		 * the final tasks: on the shards it reads as a reader, every
+		 * column.
+		 */
 		set_policy(shard, "task_cancel_table_select", "select",
-				   any_readers ? distinct_roles(table->select) : NIL,
+				   any_readers ?
+				   distinct_roles(list_concat(list_copy(table->select),
+											  roles_except(table->column_select,
+														   readers))) : NIL,
 				   "SELECT true", NULL);
 		set_policy(shard, "task_cancel_table_insert", "insert",
 				   any_readers ? distinct_roles(table->insert) : NIL,
@@ -934,7 +970,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 	List	   *readers = NIL;
 	List	   *journey_writers = NIL;
 	List	   *campaign_writers = NIL;
-	TableGrantees table = {NIL, NIL, NIL, NIL};
+	TableGrantees table = {NIL, NIL, NIL, NIL, NIL};
 	SPITupleTable *revokes_table;
 	SPITupleTable *grants_table;
 	uint64		n;
@@ -1014,7 +1050,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 		if (g.kind != 'c')		/* column grants: Citus copies them */
 			change_privileges(true, g.objtype, list_make1(g.object),
 							  list_make1(privilege(g.priv, NIL)), g.roles);
-		if (g.kind == 'r' && strcmp(g.priv, "select") == 0 &&
+		if ((g.kind == 'r' || g.kind == 'c') && strcmp(g.priv, "select") == 0 &&
 			strcmp(g.name, "task_cancel.past_tasks") == 0)
 		{
 			grant(OBJECT_TABLE, shards, g.priv, g.roles);
@@ -1023,7 +1059,9 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 		if ((g.kind == 'r' || g.kind == 'c') &&
 			strcmp(g.name, "task_cancel.tasks") == 0)
 		{
-			if (strcmp(g.priv, "select") == 0)
+			if (strcmp(g.priv, "select") == 0 && g.kind == 'c')
+				table.column_select = list_concat(table.column_select, g.roles);
+			else if (strcmp(g.priv, "select") == 0)
 				table.select = list_concat(table.select, g.roles);
 			else if (strcmp(g.priv, "insert") == 0)
 				table.insert = list_concat(table.insert, g.roles);
@@ -1087,47 +1125,33 @@ is_customer_first(Oid funcid, Oid nsp)
 }
 
 /*
- * may_call_task_cancel
- *		expression_tree_walker callback: whether the expression calls a
- *		function of task_cancel, or a SQL function, which the planner may
- *		inline into such a call.
+ * is_sql_function
+ *		Whether funcid is written in SQL: the planner may inline it, and
+ *		its body may call task_cancel.
  */
 static bool
-may_call_task_cancel(Node *node, void *context)
+is_sql_function(Oid funcid)
 {
-	Oid			nsp = *(Oid *) context;
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		result = false;
 
-	if (node == NULL)
-		return false;
-	if (IsA(node, FuncExpr))
+	if (HeapTupleIsValid(proc))
 	{
-		Oid			funcid = ((FuncExpr *) node)->funcid;
-		HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-		bool		found = false;
-
-		if (HeapTupleIsValid(proc))
-		{
-			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
-
-			found = form->pronamespace == nsp || form->prolang == SQLlanguageId;
-			ReleaseSysCache(proc);
-		}
-		if (found)
-			return true;
+		result = ((Form_pg_proc) GETSTRUCT(proc))->prolang == SQLlanguageId;
+		ReleaseSysCache(proc);
 	}
-	return expression_tree_walker(node, may_call_task_cancel, context);
+	return result;
 }
 
 /*
  * check_call
- *		Raise 22004 if expr, once the planner has folded it as Citus sees it
- *		before delegating -- SQL functions inlined, named arguments put in
- *		place, constants folded, bound parameters substituted -- calls a
- *		customer-first function of task_cancel with a NULL customer: what
- *		the function itself would raise, had Citus not crashed first (file
- *		header).  Stable functions are evaluated here as the planner's
- *		estimates do; volatile ones are not, and an argument that only
- *		they make NULL is not caught.
+ *		Raise 22004 if expr -- a call Citus may delegate -- is, once folded
+ *		as the planner folds it before Citus looks (SQL functions inlined,
+ *		named arguments put in place, immutable functions evaluated, bound
+ *		parameters substituted; no stable or volatile function evaluated,
+ *		which keeps Citus from delegating too), a call of a customer-first
+ *		function of task_cancel with a NULL customer: what the function
+ *		itself would raise, had Citus not crashed first (file header).
  */
 static void
 check_call(Node *expr, ParamListInfo params, Oid nsp)
@@ -1138,7 +1162,9 @@ check_call(Node *expr, ParamListInfo params, Oid nsp)
 	FuncExpr   *call;
 	Node	   *customer;
 
-	if (expr == NULL || !may_call_task_cancel(expr, &nsp))
+	if (expr == NULL || !IsA(expr, FuncExpr) ||
+		(!is_customer_first(((FuncExpr *) expr)->funcid, nsp) &&
+		 !is_sql_function(((FuncExpr *) expr)->funcid)))
 		return;
 	memset(&glob, 0, sizeof(glob));
 	glob.type = T_PlannerGlobal;
@@ -1146,55 +1172,90 @@ check_call(Node *expr, ParamListInfo params, Oid nsp)
 	memset(&root, 0, sizeof(root));
 	root.type = T_PlannerInfo;
 	root.glob = &glob;
-	folded = estimate_expression_value(&root, copyObject(expr));
+	folded = eval_const_expressions(&root, copyObject(expr));
 	if (!IsA(folded, FuncExpr))
 		return;
 	call = (FuncExpr *) folded;
 	if (call->args == NIL || !is_customer_first(call->funcid, nsp))
 		return;
-	customer = linitial(call->args);
+	customer = strip_implicit_coercions(linitial(call->args));
 	if (IsA(customer, Const) && ((Const *) customer)->constisnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("customer must not be null")));
 }
 
-/*
- * check_source
- *		Raise 0A000 if a customer-first function of task_cancel in the
- *		target list takes its arguments from a subquery, VALUES list or
- *		WITH query in FROM: Citus 13.2.2 tries to delegate such a call and
- *		crashes the backend doing so.  FROM a table or a set-returning
- *		function (unnest()) it does not.
- */
-static void
-check_source(Query *parse, Node *expr, Oid nsp)
+/* What find_risk() looks for in a query and its subqueries. */
+typedef struct QueryRisk
+{
+	Oid			nsp;
+	Oid			call;			/* a customer-first function called, or 0 */
+	bool		source;			/* a subquery, VALUES or WITH query */
+} QueryRisk;
+
+static bool find_risk_walker(Node *node, QueryRisk *risk);
+
+static bool
+find_risk_in_query(Query *query, QueryRisk *risk)
 {
 	ListCell   *lc;
 
-	if (expr == NULL || !IsA(expr, FuncExpr) ||
-		!is_customer_first(((FuncExpr *) expr)->funcid, nsp))
-		return;
-	foreach(lc, parse->rtable)
+	if (query->cteList != NIL)
+		risk->source = true;
+	foreach(lc, query->rtable)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
 		if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_VALUES ||
 			rte->rtekind == RTE_CTE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s() cannot take its arguments from a subquery, VALUES or WITH on Citus",
-							get_func_name(((FuncExpr *) expr)->funcid)),
-					 errdetail("Citus 13.2.2 crashes the server delegating such a call."),
-					 errhint("Pass constants or parameters, or select the arguments FROM a table or unnest().")));
+			risk->source = true;
 	}
+	return query_tree_walker(query, find_risk_walker, risk, 0);
+}
+
+static bool
+find_risk_walker(Node *node, QueryRisk *risk)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return find_risk_in_query((Query *) node, risk);
+	if (IsA(node, FuncExpr) && !OidIsValid(risk->call) &&
+		is_customer_first(((FuncExpr *) node)->funcid, risk->nsp))
+		risk->call = ((FuncExpr *) node)->funcid;
+	return expression_tree_walker(node, find_risk_walker, risk);
+}
+
+/*
+ * check_sources
+ *		Raise 0A000 if the query calls a customer-first function of
+ *		task_cancel anywhere and has a subquery, VALUES list or WITH query
+ *		anywhere.  Citus 13.2.2 delegates such a call once the planner has
+ *		pulled the subquery up, and crashes the backend deparsing what is
+ *		left of it.  Some of these queries Citus would not delegate; they
+ *		are refused all the same, with a hint to the forms that work.
+ */
+static void
+check_sources(Query *parse, Oid nsp)
+{
+	QueryRisk	risk = {nsp, InvalidOid, false};
+
+	(void) find_risk_in_query(parse, &risk);
+	if (OidIsValid(risk.call) && risk.source && tc_citus_loaded())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s() cannot be called in a query with a subquery, VALUES or WITH on Citus",
+						get_func_name(risk.call)),
+				 errdetail("Citus 13.2.2 crashes the server delegating such a call."),
+				 errhint("Pass constants or parameters, or select the arguments FROM a table or unnest().")));
 }
 
 /*
  * guard_planner
- *		planner_hook: check the calls Citus delegates -- a function in the
- *		target list or the FROM list of a top-level SELECT -- then plan as
- *		before.
+ *		planner_hook: ahead of Citus's, check the queries Citus may delegate
+ *		a task_cancel call from, then plan as before.  Cheap for every other
+ *		query: one lookup of the schema, then a walk that looks up each
+ *		function called.
  */
 static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
@@ -1205,25 +1266,31 @@ guard_planner(Query *parse, const char *query_string, int cursor_options,
 	if (parse->commandType == CMD_SELECT &&
 		OidIsValid(nsp = get_namespace_oid("task_cancel", true)))
 	{
-		ListCell   *lc;
+		FromExpr   *jointree = parse->jointree;
+		int			nfrom = jointree != NULL ? list_length(jointree->fromlist) : 0;
 
-		foreach(lc, parse->targetList)
+		check_sources(parse, nsp);
+
+		/* the shapes Citus delegates: SELECT f(...); SELECT ... FROM f(...) */
+		if (jointree != NULL && jointree->quals == NULL &&
+			(nfrom == 0 || nfrom == 1))
 		{
-			Node	   *expr = (Node *) ((TargetEntry *) lfirst(lc))->expr;
+			ListCell   *lc;
 
-			check_call(expr, params, nsp);
-			check_source(parse, expr, nsp);
-		}
-		foreach(lc, parse->rtable)
-		{
-			RangeTblEntry *rte = lfirst(lc);
-			ListCell   *f;
+			if (nfrom == 0 && list_length(parse->targetList) == 1)
+				check_call((Node *) ((TargetEntry *) linitial(parse->targetList))->expr,
+						   params, nsp);
+			foreach(lc, parse->rtable)
+			{
+				RangeTblEntry *rte = lfirst(lc);
+				ListCell   *f;
 
-			if (rte->rtekind != RTE_FUNCTION)
-				continue;
-			foreach(f, rte->functions)
-				check_call(((RangeTblFunction *) lfirst(f))->funcexpr, params,
-						   nsp);
+				if (rte->rtekind != RTE_FUNCTION)
+					continue;
+				foreach(f, rte->functions)
+					check_call(((RangeTblFunction *) lfirst(f))->funcexpr,
+							   params, nsp);
+			}
 		}
 	}
 	if (prev_planner_hook != NULL)

@@ -51,10 +51,19 @@ CREATE FUNCTION unblock_wrapper(c text) RETURNS boolean
 SELECT unblock_wrapper(NULL);
 DROP FUNCTION unblock_wrapper(text);
 SET ROLE journey_engine;
--- Arguments from a subquery, VALUES or WITH crash Citus too (whatever
--- they are): refused with 0A000.  FROM unnest() works, as above.
+-- A subquery, VALUES or WITH in a query that calls task_cancel crashes
+-- Citus too, whatever the arguments: refused with 0A000.  FROM unnest()
+-- or a table works, as above.
 SELECT task_cancel.unblock_customer(x) FROM (SELECT 'nobody'::text AS x) AS s;
 SELECT task_cancel.unblock_customer(x) FROM (VALUES ('nobody'::text)) AS v(x);
+SELECT c.* FROM (SELECT 'nobody'::text AS x) AS s,
+       LATERAL task_cancel.cancel_tasks(s.x, 'all', NULL, 101) AS c;
+SELECT * FROM (SELECT * FROM task_cancel.preview_cancel('nobody', 'all', NULL)) AS s;
+WITH s AS (SELECT 'nobody'::text AS x) SELECT task_cancel.unblock_customer(x) FROM s;
+-- What Citus does not delegate is left alone, and so is every other query.
+SELECT task_cancel.unblock_customer(NULL) FROM task_cancel.journeys WHERE false;
+SELECT CASE WHEN false THEN round(current_setting('app.no_such_setting')::numeric) ELSE 0 END
+       AS untouched;
 SELECT count(*) AS still_here FROM task_cancel.preview_cancel('ann', 'all', NULL);
 
 -- An unknown journey, a type never canceled: the errors of one server.
@@ -267,6 +276,28 @@ RESET ROLE;
 DROP ROLE registrar;
 GRANT SELECT ON task_cancel.past_tasks TO support_staff;
 SELECT task_cancel.distribute();
+
+-- PUBLIC too: granted, then revoked, on every node.  A role granted only
+-- some columns of past_tasks reads them through the coordinator.
+GRANT SELECT ON task_cancel.past_tasks TO PUBLIC;
+SELECT task_cancel.distribute();
+SELECT p.result AS anyone_may_read_the_shard
+  FROM run_command_on_placements('task_cancel.tasks',
+           $$SELECT has_table_privilege('webhook_sender', '%s', 'SELECT')$$) AS p
+ WHERE p.shardid = :shardid;
+REVOKE SELECT ON task_cancel.past_tasks FROM PUBLIC;
+CREATE ROLE vcol LOGIN;
+GRANT USAGE ON SCHEMA task_cancel TO vcol;
+GRANT SELECT (task_id, status) ON task_cancel.past_tasks TO vcol;
+SELECT task_cancel.distribute();
+SELECT p.result AS anyone_may_read_the_shard
+  FROM run_command_on_placements('task_cancel.tasks',
+           $$SELECT has_table_privilege('webhook_sender', '%s', 'SELECT')$$) AS p
+ WHERE p.shardid = :shardid;
+SET ROLE vcol;
+SELECT count(status) > 0 AS reads_its_columns FROM task_cancel.past_tasks;
+SELECT count(customer) FROM task_cancel.past_tasks;
+RESET ROLE;
 
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)
