@@ -45,6 +45,7 @@
 #include "catalog/objectaddress.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_language.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -58,6 +59,9 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/fmgroids.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "utils/acl.h"
@@ -643,26 +647,6 @@ has_role(List *roles, const char *name)
 }
 
 /*
- * roles_except
- *		The roles of roles (RoleSpec) that are not in others.
- */
-static List *
-roles_except(List *roles, List *others)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, roles)
-	{
-		RoleSpec   *role = lfirst(lc);
-
-		if (!has_role(others, role->roletype == ROLESPEC_PUBLIC ? NULL : role->rolename))
-			result = lappend(result, role);
-	}
-	return result;
-}
-
-/*
  * holders_except
  *		The roles that hold privilege (as aclexplode() names it) on
  *		relation relid itself, or on one of its columns (columns), but are
@@ -757,6 +741,9 @@ register_writes(int32 group, const char *table, List *writers, bool campaigns)
  * condition and check, parsed from constant text.
  */
 #define READERS_POLICY "task_cancel_past_tasks_readers"
+#define ALL_ROWS_UNLESS_READER \
+"SELECT pg_catalog.has_table_privilege('task_cancel.tasks'::pg_catalog.regclass, 'SELECT')" \
+"    OR NOT pg_catalog.has_any_column_privilege('task_cancel.past_tasks'::pg_catalog.regclass, 'SELECT')"
 
 static Node *
 parse_condition(const char *condition)
@@ -903,16 +890,17 @@ restrict_readers(List *shards, List *readers, const TableGrantees *table)
 		set_policy(shard, READERS_POLICY, "select", readers,
 				   "SELECT status IN ('completed', 'canceled')", NULL);
 		/*
-		 * A reader granted SELECT on some columns of tasks too is kept to
-		 * the final tasks: on the shards it reads as a reader, every
-		 * column.
+		 * Every row to those granted SELECT on tasks or its columns, except
+		 * to readers of past_tasks -- also through PUBLIC or a group -- who
+		 * are not granted SELECT on the whole table: on the shards a reader
+		 * reads every column, so a column grant would give it every row of
+		 * every column.  Such a role reaches only the final tasks (README).
 		 */
 		set_policy(shard, "task_cancel_table_select", "select",
 				   any_readers ?
 				   distinct_roles(list_concat(list_copy(table->select),
-											  roles_except(table->column_select,
-														   readers))) : NIL,
-				   "SELECT true", NULL);
+											  table->column_select)) : NIL,
+				   ALL_ROWS_UNLESS_READER, NULL);
 		set_policy(shard, "task_cancel_table_insert", "insert",
 				   any_readers ? distinct_roles(table->insert) : NIL,
 				   NULL, "SELECT true");
@@ -1125,137 +1113,127 @@ is_customer_first(Oid funcid, Oid nsp)
 }
 
 /*
- * is_sql_function
- *		Whether funcid is written in SQL: the planner may inline it, and
- *		its body may call task_cancel.
+ * may_reach_task_cancel
+ *		expression_tree_walker callback, also into subqueries: whether the
+ *		query calls a customer-first function of task_cancel, or a SQL
+ *		function of a user's (not in pg_catalog), which the planner may
+ *		inline into such a call.
  */
 static bool
-is_sql_function(Oid funcid)
+may_reach_task_cancel(Node *node, Oid *nsp)
 {
-	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	bool		result = false;
-
-	if (HeapTupleIsValid(proc))
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, may_reach_task_cancel, nsp, 0);
+	if (IsA(node, FuncExpr))
 	{
-		result = ((Form_pg_proc) GETSTRUCT(proc))->prolang == SQLlanguageId;
-		ReleaseSysCache(proc);
+		Oid			funcid = ((FuncExpr *) node)->funcid;
+		HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+		bool		user_sql = false;
+
+		if (HeapTupleIsValid(proc))
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+
+			user_sql = form->prolang == SQLlanguageId &&
+				form->pronamespace != PG_CATALOG_NAMESPACE;
+			ReleaseSysCache(proc);
+		}
+		if (user_sql || is_customer_first(funcid, *nsp))
+			return true;
 	}
-	return result;
+	return expression_tree_walker(node, may_reach_task_cancel, nsp);
 }
 
 /*
- * check_call
- *		Raise 22004 if expr -- a call Citus may delegate -- is, once folded
- *		as the planner folds it before Citus looks (SQL functions inlined,
- *		named arguments put in place, immutable functions evaluated, bound
- *		parameters substituted; no stable or volatile function evaluated,
- *		which keeps Citus from delegating too), a call of a customer-first
- *		function of task_cancel with a NULL customer: what the function
- *		itself would raise, had Citus not crashed first (file header).
+ * reads_a_table
+ *		query_tree_walker callback: whether the query reads a table (or
+ *		view) anywhere.  Citus never delegates from such a query: the table
+ *		stays in its FROM list whatever the planner pulls up.
  */
-static void
-check_call(Node *expr, ParamListInfo params, Oid nsp)
+static bool
+reads_a_table(Node *node, void *context)
 {
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		Query	   *query = (Query *) node;
+		ListCell   *lc;
+
+		foreach(lc, query->rtable)
+			if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_RELATION)
+				return true;
+		return query_tree_walker(query, reads_a_table, context, 0);
+	}
+	return expression_tree_walker(node, reads_a_table, context);
+}
+
+/*
+ * safely_delegated
+ *		Whether parse is one of the two calls Citus 13.2.2 delegates without
+ *		crashing: SELECT f(...) or SELECT ... FROM f(...), f a customer-first
+ *		function, nothing else in the query (no WHERE, FROM item, WITH or
+ *		subquery), and a customer that is not NULL once the planner has
+ *		folded it (bound parameters substituted: a custom plan, which is
+ *		the one Citus delegates).
+ */
+static bool
+safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
+{
+	FuncExpr   *call = NULL;
 	PlannerGlobal glob;
 	PlannerInfo root;
-	Node	   *folded;
-	FuncExpr   *call;
 	Node	   *customer;
 
-	if (expr == NULL || !IsA(expr, FuncExpr) ||
-		(!is_customer_first(((FuncExpr *) expr)->funcid, nsp) &&
-		 !is_sql_function(((FuncExpr *) expr)->funcid)))
-		return;
+	if (parse->cteList != NIL || parse->hasSubLinks ||
+		parse->jointree == NULL || parse->jointree->quals != NULL ||
+		list_length(parse->targetList) < 1)
+		return false;
+	if (parse->rtable == NIL)
+	{
+		Node	   *expr = (Node *) ((TargetEntry *) linitial(parse->targetList))->expr;
+
+		if (list_length(parse->targetList) == 1 && IsA(expr, FuncExpr))
+			call = (FuncExpr *) expr;
+	}
+	else if (list_length(parse->rtable) == 1)
+	{
+		RangeTblEntry *rte = linitial(parse->rtable);
+
+		if (rte->rtekind == RTE_FUNCTION && list_length(rte->functions) == 1 &&
+			IsA(((RangeTblFunction *) linitial(rte->functions))->funcexpr, FuncExpr))
+			call = (FuncExpr *) ((RangeTblFunction *) linitial(rte->functions))->funcexpr;
+	}
+	if (call == NULL || call->args == NIL || !is_customer_first(call->funcid, nsp))
+		return false;
+
 	memset(&glob, 0, sizeof(glob));
 	glob.type = T_PlannerGlobal;
 	glob.boundParams = params;
 	memset(&root, 0, sizeof(root));
 	root.type = T_PlannerInfo;
 	root.glob = &glob;
-	folded = eval_const_expressions(&root, copyObject(expr));
-	if (!IsA(folded, FuncExpr))
-		return;
-	call = (FuncExpr *) folded;
-	if (call->args == NIL || !is_customer_first(call->funcid, nsp))
-		return;
-	customer = strip_implicit_coercions(linitial(call->args));
-	if (IsA(customer, Const) && ((Const *) customer)->constisnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("customer must not be null")));
-}
-
-/* What find_risk() looks for in a query and its subqueries. */
-typedef struct QueryRisk
-{
-	Oid			nsp;
-	Oid			call;			/* a customer-first function called, or 0 */
-	bool		source;			/* a subquery, VALUES or WITH query */
-} QueryRisk;
-
-static bool find_risk_walker(Node *node, QueryRisk *risk);
-
-static bool
-find_risk_in_query(Query *query, QueryRisk *risk)
-{
-	ListCell   *lc;
-
-	if (query->cteList != NIL)
-		risk->source = true;
-	foreach(lc, query->rtable)
-	{
-		RangeTblEntry *rte = lfirst(lc);
-
-		if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_VALUES ||
-			rte->rtekind == RTE_CTE)
-			risk->source = true;
-	}
-	return query_tree_walker(query, find_risk_walker, risk, 0);
-}
-
-static bool
-find_risk_walker(Node *node, QueryRisk *risk)
-{
-	if (node == NULL)
+	call = (FuncExpr *) eval_const_expressions(&root, copyObject((Node *) call));
+	if (!IsA(call, FuncExpr) || call->args == NIL)
 		return false;
-	if (IsA(node, Query))
-		return find_risk_in_query((Query *) node, risk);
-	if (IsA(node, FuncExpr) && !OidIsValid(risk->call) &&
-		is_customer_first(((FuncExpr *) node)->funcid, risk->nsp))
-		risk->call = ((FuncExpr *) node)->funcid;
-	return expression_tree_walker(node, find_risk_walker, risk);
-}
-
-/*
- * check_sources
- *		Raise 0A000 if the query calls a customer-first function of
- *		task_cancel anywhere and has a subquery, VALUES list or WITH query
- *		anywhere.  Citus 13.2.2 delegates such a call once the planner has
- *		pulled the subquery up, and crashes the backend deparsing what is
- *		left of it.  Some of these queries Citus would not delegate; they
- *		are refused all the same, with a hint to the forms that work.
- */
-static void
-check_sources(Query *parse, Oid nsp)
-{
-	QueryRisk	risk = {nsp, InvalidOid, false};
-
-	(void) find_risk_in_query(parse, &risk);
-	if (OidIsValid(risk.call) && risk.source && tc_citus_loaded())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s() cannot be called in a query with a subquery, VALUES or WITH on Citus",
-						get_func_name(risk.call)),
-				 errdetail("Citus 13.2.2 crashes the server delegating such a call."),
-				 errhint("Pass constants or parameters, or select the arguments FROM a table or unnest().")));
+	customer = strip_implicit_coercions(linitial(call->args));
+	return !(IsA(customer, Const) && ((Const *) customer)->constisnull);
 }
 
 /*
  * guard_planner
- *		planner_hook: ahead of Citus's, check the queries Citus may delegate
- *		a task_cancel call from, then plan as before.  Cheap for every other
- *		query: one lookup of the schema, then a walk that looks up each
- *		function called.
+ *		planner_hook, ahead of Citus's: a query that may reach a
+ *		customer-first function of task_cancel, reads no table, and is not
+ *		one of the calls Citus delegates safely gets an extra WHERE
+ *		condition that is always true but never folded away
+ *		("clock_timestamp() IS NOT NULL"), so that Citus does not delegate
+ *		it and the function runs here -- raising its own 22004 for a NULL
+ *		customer, or doing its work with the same result, more slowly.
+ *		Citus 13.2.2 crashes the backend delegating such queries (file
+ *		header).  Every other query is planned as before, after one lookup
+ *		of the schema and a walk that looks up each function called.
  */
 static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
@@ -1263,35 +1241,23 @@ guard_planner(Query *parse, const char *query_string, int cursor_options,
 {
 	Oid			nsp;
 
-	if (parse->commandType == CMD_SELECT &&
-		OidIsValid(nsp = get_namespace_oid("task_cancel", true)))
+	if (parse->commandType == CMD_SELECT && parse->jointree != NULL &&
+		OidIsValid(nsp = get_namespace_oid("task_cancel", true)) &&
+		!reads_a_table((Node *) parse, NULL) &&
+		may_reach_task_cancel((Node *) parse, &nsp) &&
+		!safely_delegated(parse, params, nsp) && tc_citus_loaded())
 	{
-		FromExpr   *jointree = parse->jointree;
-		int			nfrom = jointree != NULL ? list_length(jointree->fromlist) : 0;
+		FuncExpr   *now = makeFuncExpr(F_CLOCK_TIMESTAMP, TIMESTAMPTZOID, NIL,
+									   InvalidOid, InvalidOid,
+									   COERCE_EXPLICIT_CALL);
+		NullTest   *always = makeNode(NullTest);
 
-		check_sources(parse, nsp);
-
-		/* the shapes Citus delegates: SELECT f(...); SELECT ... FROM f(...) */
-		if (jointree != NULL && jointree->quals == NULL &&
-			(nfrom == 0 || nfrom == 1))
-		{
-			ListCell   *lc;
-
-			if (nfrom == 0 && list_length(parse->targetList) == 1)
-				check_call((Node *) ((TargetEntry *) linitial(parse->targetList))->expr,
-						   params, nsp);
-			foreach(lc, parse->rtable)
-			{
-				RangeTblEntry *rte = lfirst(lc);
-				ListCell   *f;
-
-				if (rte->rtekind != RTE_FUNCTION)
-					continue;
-				foreach(f, rte->functions)
-					check_call(((RangeTblFunction *) lfirst(f))->funcexpr,
-							   params, nsp);
-			}
-		}
+		always->arg = (Expr *) now;
+		always->nulltesttype = IS_NOT_NULL;
+		always->argisrow = false;
+		always->location = -1;
+		parse->jointree->quals = make_and_qual(parse->jointree->quals,
+											   (Node *) always);
 	}
 	if (prev_planner_hook != NULL)
 		return prev_planner_hook(parse, query_string, cursor_options, params);

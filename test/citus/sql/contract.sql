@@ -51,17 +51,30 @@ CREATE FUNCTION unblock_wrapper(c text) RETURNS boolean
 SELECT unblock_wrapper(NULL);
 DROP FUNCTION unblock_wrapper(text);
 SET ROLE journey_engine;
--- A subquery, VALUES or WITH in a query that calls task_cancel crashes
--- Citus too, whatever the arguments: refused with 0A000.  FROM unnest()
--- or a table works, as above.
+-- Citus also crashes delegating a call from a query with a subquery,
+-- VALUES or WITH (once the planner has pulled it up), whatever the
+-- arguments: such queries are kept from being delegated, and run on the
+-- coordinator with the same results.
 SELECT task_cancel.unblock_customer(x) FROM (SELECT 'nobody'::text AS x) AS s;
 SELECT task_cancel.unblock_customer(x) FROM (VALUES ('nobody'::text)) AS v(x);
 SELECT c.* FROM (SELECT 'nobody'::text AS x) AS s,
        LATERAL task_cancel.cancel_tasks(s.x, 'all', NULL, 101) AS c;
 SELECT * FROM (SELECT * FROM task_cancel.preview_cancel('nobody', 'all', NULL)) AS s;
 WITH s AS (SELECT 'nobody'::text AS x) SELECT task_cancel.unblock_customer(x) FROM s;
+SELECT task_cancel.unblock_customer(x) FROM (SELECT NULL::text AS x) AS s;
+RESET ROLE;
+CREATE FUNCTION one_customer() RETURNS SETOF text LANGUAGE sql IMMUTABLE
+    AS $$SELECT 'nobody'::text$$;
+SELECT task_cancel.unblock_customer(c) FROM one_customer() AS c;
+SELECT task_cancel.unblock_customer(NULL) FROM one_customer();
+DROP FUNCTION one_customer();
+SET ROLE journey_engine;
+-- WHERE true is no WHERE to the planner, so Citus would delegate.
+SELECT task_cancel.unblock_customer(NULL) WHERE true;
 -- What Citus does not delegate is left alone, and so is every other query.
 SELECT task_cancel.unblock_customer(NULL) FROM task_cancel.journeys WHERE false;
+SELECT count(*) AS several_customers
+  FROM (VALUES ('nobody-1'), ('nobody-2')) AS v(c), task_cancel.preview_cancel(v.c, 'all', NULL);
 SELECT CASE WHEN false THEN round(current_setting('app.no_such_setting')::numeric) ELSE 0 END
        AS untouched;
 SELECT count(*) AS still_here FROM task_cancel.preview_cancel('ann', 'all', NULL);
@@ -298,6 +311,18 @@ SET ROLE vcol;
 SELECT count(status) > 0 AS reads_its_columns FROM task_cancel.past_tasks;
 SELECT count(customer) FROM task_cancel.past_tasks;
 RESET ROLE;
+-- A column grant to PUBLIC gives no reader every row of every column on
+-- a worker: readers of past_tasks not granted SELECT on all of tasks stay
+-- with the final tasks.
+GRANT SELECT (id) ON task_cancel.tasks TO PUBLIC;
+SELECT task_cancel.distribute();
+SELECT * FROM dblink(:'conn', format('SELECT count(*) FILTER (WHERE status IN (%L, %L)), count(*) > 0 FROM %s',
+                                     'pending', 'reserved', :'shard'))
+    AS r(waiting_seen bigint, final_seen boolean);
+SET ROLE webhook_sender;
+SELECT count(id) > 0 AS public_column_grant_works FROM task_cancel.tasks;
+RESET ROLE;
+REVOKE SELECT (id) ON task_cancel.tasks FROM PUBLIC;
 
 -- Nothing for PUBLIC on any node.
 SELECT result AS public_functions, count(*)

@@ -142,8 +142,19 @@ SELECT task_cancel.create_task(c, 'inbound_call') IS NOT NULL AS created
   FROM unnest(ARRAY[:'a1', :'a2']) AS c;
 SELECT count(*) FROM task_cancel.cancel_tasks(:'a1', 'all', NULL, 201);
 SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[:'a2'], 'all', NULL, 201);
-SELECT 'worker' AS listener, extra = :'a1' AS is_a1, extra = :'a2' AS is_a2 FROM dblink_get_notify('l1')
-UNION ALL
-SELECT 'coordinator', extra = :'a1', extra = :'a2' FROM dblink_get_notify('l0');
+-- (a notification reaches the listener a moment after the commit: wait
+-- up to 5 s for both)
+CREATE TEMP TABLE heard (listener text, extra text);
+DO $$
+BEGIN
+    FOR i IN 1..50 LOOP
+        INSERT INTO heard SELECT 'worker', n.extra FROM dblink_get_notify('l1') AS n;
+        INSERT INTO heard SELECT 'coordinator', n.extra FROM dblink_get_notify('l0') AS n;
+        EXIT WHEN (SELECT count(*) FROM heard) >= 2;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+SELECT listener, extra = :'a1' AS is_a1, extra = :'a2' AS is_a2 FROM heard ORDER BY 1 DESC;
 
 SELECT dblink_disconnect(c) FROM unnest(ARRAY['a', 'b', 'w1', 'w2', 'l0', 'l1']) AS c;
