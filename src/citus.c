@@ -1115,8 +1115,8 @@ is_customer_first(Oid funcid, Oid nsp)
 /*
  * may_reach_task_cancel
  *		expression_tree_walker callback, also into subqueries: whether the
- *		query calls a customer-first function of task_cancel, or a SQL
- *		function of a user's (not in pg_catalog), which the planner may
+ *		query calls a customer-first function of task_cancel, or a user's
+ *		SQL function whose body names task_cancel, which the planner may
  *		inline into such a call.
  */
 static bool
@@ -1130,67 +1130,82 @@ may_reach_task_cancel(Node *node, Oid *nsp)
 	{
 		Oid			funcid = ((FuncExpr *) node)->funcid;
 		HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-		bool		user_sql = false;
+		bool		wraps = false;
 
 		if (HeapTupleIsValid(proc))
 		{
 			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
 
-			user_sql = form->prolang == SQLlanguageId &&
-				form->pronamespace != PG_CATALOG_NAMESPACE;
+			if (form->prolang == SQLlanguageId &&
+				form->pronamespace != PG_CATALOG_NAMESPACE)
+			{
+				bool		isnull;
+				Datum		src = SysCacheGetAttr(PROCOID, proc,
+												  Anum_pg_proc_prosrc, &isnull);
+
+				wraps = !isnull &&
+					strstr(TextDatumGetCString(src), "task_cancel") != NULL;
+			}
 			ReleaseSysCache(proc);
 		}
-		if (user_sql || is_customer_first(funcid, *nsp))
+		if (wraps || is_customer_first(funcid, *nsp))
 			return true;
 	}
 	return expression_tree_walker(node, may_reach_task_cancel, nsp);
 }
 
 /*
- * reads_a_table
- *		query_tree_walker callback: whether the query reads a table (or
- *		view) anywhere.  Citus never delegates from such a query: the table
- *		stays in its FROM list whatever the planner pulls up.
+ * fold
+ *		expr folded as the planner folds it before Citus looks: SQL
+ *		functions inlined, named arguments put in place, immutable
+ *		functions evaluated, bound parameters of a custom plan substituted.
  */
-static bool
-reads_a_table(Node *node, void *context)
+static Node *
+fold(Node *expr, ParamListInfo params)
 {
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-	{
-		Query	   *query = (Query *) node;
-		ListCell   *lc;
+	PlannerGlobal glob;
+	PlannerInfo root;
 
-		foreach(lc, query->rtable)
-			if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_RELATION)
-				return true;
-		return query_tree_walker(query, reads_a_table, context, 0);
-	}
-	return expression_tree_walker(node, reads_a_table, context);
+	memset(&glob, 0, sizeof(glob));
+	glob.type = T_PlannerGlobal;
+	glob.boundParams = params;
+	memset(&root, 0, sizeof(root));
+	root.type = T_PlannerInfo;
+	root.glob = &glob;
+	return eval_const_expressions(&root, copyObject(expr));
 }
 
 /*
  * safely_delegated
  *		Whether parse is one of the two calls Citus 13.2.2 delegates without
  *		crashing: SELECT f(...) or SELECT ... FROM f(...), f a customer-first
- *		function, nothing else in the query (no WHERE, FROM item, WITH or
- *		subquery), and a customer that is not NULL once the planner has
- *		folded it (bound parameters substituted: a custom plan, which is
- *		the one Citus delegates).
+ *		function, and nothing else -- no other FROM item, no WHERE that does
+ *		not fold to true, no WITH, subquery, grouping, aggregate, window,
+ *		sort, DISTINCT, LIMIT or set operation -- with a customer that is
+ *		not NULL once folded.
  */
 static bool
 safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 {
 	FuncExpr   *call = NULL;
-	PlannerGlobal glob;
-	PlannerInfo root;
 	Node	   *customer;
 
-	if (parse->cteList != NIL || parse->hasSubLinks ||
-		parse->jointree == NULL || parse->jointree->quals != NULL ||
+	if (parse->cteList != NIL || parse->hasSubLinks || parse->hasAggs ||
+		parse->hasWindowFuncs || parse->groupClause != NIL ||
+		parse->groupingSets != NIL || parse->havingQual != NULL ||
+		parse->sortClause != NIL || parse->distinctClause != NIL ||
+		parse->limitCount != NULL || parse->limitOffset != NULL ||
+		parse->setOperations != NULL || parse->jointree == NULL ||
 		list_length(parse->targetList) < 1)
 		return false;
+	if (parse->jointree->quals != NULL)
+	{
+		Node	   *quals = fold(parse->jointree->quals, params);
+
+		if (!IsA(quals, Const) || ((Const *) quals)->constisnull ||
+			!DatumGetBool(((Const *) quals)->constvalue))
+			return false;
+	}
 	if (parse->rtable == NIL)
 	{
 		Node	   *expr = (Node *) ((TargetEntry *) linitial(parse->targetList))->expr;
@@ -1209,13 +1224,7 @@ safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 	if (call == NULL || call->args == NIL || !is_customer_first(call->funcid, nsp))
 		return false;
 
-	memset(&glob, 0, sizeof(glob));
-	glob.type = T_PlannerGlobal;
-	glob.boundParams = params;
-	memset(&root, 0, sizeof(root));
-	root.type = T_PlannerInfo;
-	root.glob = &glob;
-	call = (FuncExpr *) eval_const_expressions(&root, copyObject((Node *) call));
+	call = (FuncExpr *) fold((Node *) call, params);
 	if (!IsA(call, FuncExpr) || call->args == NIL)
 		return false;
 	customer = strip_implicit_coercions(linitial(call->args));
@@ -1225,15 +1234,15 @@ safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 /*
  * guard_planner
  *		planner_hook, ahead of Citus's: a query that may reach a
- *		customer-first function of task_cancel, reads no table, and is not
- *		one of the calls Citus delegates safely gets an extra WHERE
- *		condition that is always true but never folded away
- *		("clock_timestamp() IS NOT NULL"), so that Citus does not delegate
- *		it and the function runs here -- raising its own 22004 for a NULL
- *		customer, or doing its work with the same result, more slowly.
- *		Citus 13.2.2 crashes the backend delegating such queries (file
- *		header).  Every other query is planned as before, after one lookup
- *		of the schema and a walk that looks up each function called.
+ *		customer-first function of task_cancel and is not one of the calls
+ *		Citus delegates safely gets an extra WHERE condition that is always
+ *		true but never folded away ("clock_timestamp() IS NOT NULL"), so
+ *		that Citus does not delegate it and the function runs here --
+ *		raising its own 22004 for a NULL customer, or doing its work with
+ *		the same result, more slowly.  Citus 13.2.2 crashes the backend
+ *		delegating such queries (file header).  Every other query is planned
+ *		as before, after one lookup of the schema and a walk that looks up
+ *		each function called.
  */
 static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
@@ -1243,7 +1252,6 @@ guard_planner(Query *parse, const char *query_string, int cursor_options,
 
 	if (parse->commandType == CMD_SELECT && parse->jointree != NULL &&
 		OidIsValid(nsp = get_namespace_oid("task_cancel", true)) &&
-		!reads_a_table((Node *) parse, NULL) &&
 		may_reach_task_cancel((Node *) parse, &nsp) &&
 		!safely_delegated(parse, params, nsp) && tc_citus_loaded())
 	{

@@ -71,6 +71,18 @@ DROP FUNCTION one_customer();
 SET ROLE journey_engine;
 -- WHERE true is no WHERE to the planner, so Citus would delegate.
 SELECT task_cancel.unblock_customer(NULL) WHERE true;
+SELECT task_cancel.block_customer('nobody-b', 'Replied STOP', 101) WHERE true;
+SELECT task_cancel.unblock_customer('nobody-b');
+-- A table or view anywhere in the query does not stop Citus either.
+WITH x AS (SELECT FROM pg_class) SELECT task_cancel.preview_cancel(NULL::text, 'all', NULL);
+SELECT task_cancel.preview_cancel(NULL::text, 'all', NULL) LIMIT (SELECT 1 FROM pg_class LIMIT 1);
+SELECT * FROM task_cancel.preview_cancel(NULL, 'all', NULL) ORDER BY (SELECT 1 FROM pg_class LIMIT 1);
+SELECT count(*) FROM task_cancel.preview_cancel('nobody', 'all', NULL) LIMIT 5;
+RESET ROLE;
+CREATE VIEW one_customer_view AS SELECT 'nobody'::text AS c;
+SELECT task_cancel.preview_cancel(c, 'all', NULL) FROM one_customer_view;
+DROP VIEW one_customer_view;
+SET ROLE journey_engine;
 -- What Citus does not delegate is left alone, and so is every other query.
 SELECT task_cancel.unblock_customer(NULL) FROM task_cancel.journeys WHERE false;
 SELECT count(*) AS several_customers
