@@ -1113,48 +1113,6 @@ is_customer_first(Oid funcid, Oid nsp)
 }
 
 /*
- * may_reach_task_cancel
- *		expression_tree_walker callback, also into subqueries: whether the
- *		query calls a customer-first function of task_cancel, or a user's
- *		SQL function whose body names task_cancel, which the planner may
- *		inline into such a call.
- */
-static bool
-may_reach_task_cancel(Node *node, Oid *nsp)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, may_reach_task_cancel, nsp, 0);
-	if (IsA(node, FuncExpr))
-	{
-		Oid			funcid = ((FuncExpr *) node)->funcid;
-		HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-		bool		wraps = false;
-
-		if (HeapTupleIsValid(proc))
-		{
-			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
-
-			if (form->prolang == SQLlanguageId &&
-				form->pronamespace != PG_CATALOG_NAMESPACE)
-			{
-				bool		isnull;
-				Datum		src = SysCacheGetAttr(PROCOID, proc,
-												  Anum_pg_proc_prosrc, &isnull);
-
-				wraps = !isnull &&
-					strstr(TextDatumGetCString(src), "task_cancel") != NULL;
-			}
-			ReleaseSysCache(proc);
-		}
-		if (wraps || is_customer_first(funcid, *nsp))
-			return true;
-	}
-	return expression_tree_walker(node, may_reach_task_cancel, nsp);
-}
-
-/*
  * fold
  *		expr folded as the planner folds it before Citus looks: SQL
  *		functions inlined, named arguments put in place, immutable
@@ -1173,6 +1131,72 @@ fold(Node *expr, ParamListInfo params)
 	root.type = T_PlannerInfo;
 	root.glob = &glob;
 	return eval_const_expressions(&root, copyObject(expr));
+}
+
+/* The context of may_reach_task_cancel(). */
+typedef struct ReachContext
+{
+	Oid			nsp;			/* task_cancel */
+	int			depth;			/* SQL functions inlined so far */
+} ReachContext;
+
+/*
+ * may_reach_task_cancel
+ *		expression_tree_walker callback, also into subqueries: whether the
+ *		query calls a customer-first function of task_cancel, directly or
+ *		through a user's SQL function that the planner inlines into such a
+ *		call (inlined here as the planner will, to see; one that is not
+ *		inlined runs its body as a query of its own, which this hook checks
+ *		when that is planned).  A user's set-returning SQL function, which
+ *		the planner may inline into a subquery, counts whatever its body.
+ */
+static bool
+may_reach_task_cancel(Node *node, ReachContext *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, may_reach_task_cancel,
+								 context, 0);
+	if (IsA(node, FuncExpr))
+	{
+		Oid			funcid = ((FuncExpr *) node)->funcid;
+		HeapTuple	proc;
+		bool		user_sql = false;
+		bool		retset = false;
+
+		if (is_customer_first(funcid, context->nsp))
+			return true;
+		proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+		if (HeapTupleIsValid(proc))
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+
+			user_sql = form->prolang == SQLlanguageId &&
+				form->pronamespace != PG_CATALOG_NAMESPACE;
+			retset = form->proretset;
+			ReleaseSysCache(proc);
+		}
+		/* a set-returning one the planner may inline into a subquery */
+		if (user_sql && retset)
+			return true;
+		if (user_sql && context->depth < 16)
+		{
+			Node	   *inlined = fold(node, NULL);
+			bool		found;
+
+			if (!(IsA(inlined, FuncExpr) &&
+				  ((FuncExpr *) inlined)->funcid == funcid))
+			{
+				context->depth++;
+				found = may_reach_task_cancel(inlined, context);
+				context->depth--;
+				if (found)
+					return true;
+			}
+		}
+	}
+	return expression_tree_walker(node, may_reach_task_cancel, context);
 }
 
 /*
@@ -1234,7 +1258,8 @@ safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 /*
  * guard_planner
  *		planner_hook, ahead of Citus's: a query that may reach a
- *		customer-first function of task_cancel and is not one of the calls
+ *		customer-first function of task_cancel (may_reach_task_cancel())
+ *		and is not one of the calls
  *		Citus delegates safely gets an extra WHERE condition that is always
  *		true but never folded away ("clock_timestamp() IS NOT NULL"), so
  *		that Citus does not delegate it and the function runs here --
@@ -1248,12 +1273,12 @@ static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
 			  ParamListInfo params)
 {
-	Oid			nsp;
+	ReachContext reach = {InvalidOid, 0};
 
 	if (parse->commandType == CMD_SELECT && parse->jointree != NULL &&
-		OidIsValid(nsp = get_namespace_oid("task_cancel", true)) &&
-		may_reach_task_cancel((Node *) parse, &nsp) &&
-		!safely_delegated(parse, params, nsp) && tc_citus_loaded())
+		OidIsValid(reach.nsp = get_namespace_oid("task_cancel", true)) &&
+		may_reach_task_cancel((Node *) parse, &reach) &&
+		!safely_delegated(parse, params, reach.nsp) && tc_citus_loaded())
 	{
 		FuncExpr   *now = makeFuncExpr(F_CLOCK_TIMESTAMP, TIMESTAMPTZOID, NIL,
 									   InvalidOid, InvalidOid,

@@ -50,6 +50,26 @@ CREATE FUNCTION unblock_wrapper(c text) RETURNS boolean
     LANGUAGE sql AS 'SELECT task_cancel.unblock_customer(c)';
 SELECT unblock_wrapper(NULL);
 DROP FUNCTION unblock_wrapper(text);
+-- ... however the wrapper names the function, and with a SQL-standard
+-- body too: what counts is the call the planner inlines.
+CREATE FUNCTION atomic_wrapper(c text) RETURNS boolean LANGUAGE sql
+    BEGIN ATOMIC SELECT task_cancel.unblock_customer(c); END;
+SELECT atomic_wrapper(NULL);
+SELECT atomic_wrapper('nobody');
+SET search_path = public, task_cancel;
+CREATE FUNCTION unqualified_wrapper(c text) RETURNS boolean LANGUAGE sql
+    AS 'SELECT unblock_customer(c)';
+SELECT unqualified_wrapper(NULL);
+RESET search_path;
+CREATE FUNCTION escaped_wrapper(c text) RETURNS boolean LANGUAGE sql
+    AS 'SELECT U&"task\005fcancel".unblock_customer(c)';
+SELECT escaped_wrapper(NULL);
+CREATE FUNCTION preview_wrapper(c text) RETURNS SETOF text LANGUAGE sql
+    AS $$SELECT task_type FROM task_cancel.preview_cancel(c, 'all', NULL)$$;
+SELECT * FROM preview_wrapper(NULL);
+SELECT count(*) FROM preview_wrapper('nobody');
+DROP FUNCTION atomic_wrapper(text), unqualified_wrapper(text), escaped_wrapper(text),
+              preview_wrapper(text);
 SET ROLE journey_engine;
 -- Citus also crashes delegating a call from a query with a subquery,
 -- VALUES or WITH (once the planner has pulled it up), whatever the
