@@ -374,36 +374,28 @@ SET citus.enable_unsafe_triggers = on
 SET citus.enable_local_reference_table_foreign_keys = off
 AS $body$
 DECLARE
+    t regclass;
     f regprocedure;
 BEGIN
     -- lookup tables: small, read by every cancel on every node
-    IF NOT EXISTS (SELECT FROM pg_dist_partition
-                    WHERE logicalrelid = 'task_cancel.task_types'::regclass) THEN
-        PERFORM create_reference_table('task_cancel.task_types');
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_dist_partition
-                    WHERE logicalrelid = 'task_cancel.journeys'::regclass) THEN
-        PERFORM create_reference_table('task_cancel.journeys');
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_dist_partition
-                    WHERE logicalrelid = 'task_cancel.campaigns'::regclass) THEN
-        PERFORM create_reference_table('task_cancel.campaigns');
-    END IF;
+    FOREACH t IN ARRAY ARRAY['task_cancel.task_types', 'task_cancel.journeys',
+                             'task_cancel.campaigns']::regclass[] LOOP
+        IF NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = t) THEN
+            PERFORM create_reference_table(t);
+        END IF;
+    END LOOP;
     -- per-customer tables, each customer's rows on one node
     IF NOT EXISTS (SELECT FROM pg_dist_partition
                     WHERE logicalrelid = 'task_cancel.tasks'::regclass) THEN
         PERFORM create_distributed_table('task_cancel.tasks', 'customer');
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_dist_partition
-                    WHERE logicalrelid = 'task_cancel.cancel_events'::regclass) THEN
-        PERFORM create_distributed_table('task_cancel.cancel_events', 'customer',
-                                         colocate_with => 'task_cancel.tasks');
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_dist_partition
-                    WHERE logicalrelid = 'task_cancel.blocked_customers'::regclass) THEN
-        PERFORM create_distributed_table('task_cancel.blocked_customers', 'customer',
-                                         colocate_with => 'task_cancel.tasks');
-    END IF;
+    FOREACH t IN ARRAY ARRAY['task_cancel.cancel_events',
+                             'task_cancel.blocked_customers']::regclass[] LOOP
+        IF NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = t) THEN
+            PERFORM create_distributed_table(t, 'customer',
+                                             colocate_with => 'task_cancel.tasks');
+        END IF;
+    END LOOP;
     -- The register functions run on the coordinator and write reference
     -- tables.  As SECURITY DEFINER they would write over the owner's
     -- connections to the workers, which a delegated cancel of the same

@@ -10,7 +10,7 @@
  * the tables tasks, cancel_events and blocked_customers are distributed by
  * customer and co-located, the lookup tables are reference tables, and the
  * per-customer functions are delegated to the node that owns the customer.
- * Three things then differ:
+ * Then:
  *
  *	- A table's rows are not in the table a trigger or a direct index
  *	  probe names, but in its shards (tasks_102008, ...).  tc_shard_of()
@@ -24,13 +24,22 @@
  *	  prepare_node() moves each node's two sequences into a range of its
  *	  own, (group id) << 48 onwards, so ids are unique in the cluster, and
  *	  grants on the node what the coordinator's privileges need there.
+ *	- Each node's cancel events carry that node's transaction ids, so each
+ *	  node reads and purges only the events of its own shards
+ *	  (tc_local_hash_ranges()), and numbers them from its own range.
  *
- * One thing Citus gets wrong: a NULL customer passed to a delegated function
- * crashes the backend in Citus's delegation code before the function runs
- * (Citus 13.2.2; like citusdata/citus#7242), and the postmaster restarts
- * every session.  A planner hook (tc_guard_null_customers()), ahead of
- * Citus's when task_cancel is in shared_preload_libraries after citus,
- * raises the function's own 22004 first.
+ * Where Citus checks privileges as the caller on a shard, prepare_node()
+ * also grants on the shards what the coordinator's views and functions
+ * need, with row-level security keeping readers of past_tasks to the rows
+ * the view shows (restrict_readers()).
+ *
+ * And one thing Citus 13.2.2 gets wrong: it crashes the backend delegating
+ * a call with a NULL customer, or a call from a query the planner has
+ * reshaped (a subquery, VALUES, WITH or SQL function pulled up), and the
+ * postmaster restarts every session.  A planner hook (guard_planner()),
+ * ahead of Citus's when task_cancel is in shared_preload_libraries after
+ * citus, keeps every such query from being delegated: the function then
+ * runs on the coordinator, with the same result.
  *
  * IDENTIFICATION
  *	  src/citus.c
@@ -40,33 +49,33 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
-#include "catalog/pg_policy.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
-#include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/extension.h"
 #include "commands/policy.h"
 #include "commands/tablecmds.h"
-#include "parser/parser.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
-#include "parser/parsetree.h"
-#include "rewrite/rewriteManip.h"
-#include "utils/fmgroids.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
+#include "parser/parser.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
