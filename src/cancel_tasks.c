@@ -117,15 +117,21 @@ typedef struct CancelRequest
  * that the planner may read tasks_open_idx, the customer's open tasks,
  * rather than every task the customer ever had (1.2).  A 1.0 or 1.1
  * database has no such index and reads tasks_pkey as before.
+ *
+ * WAITING_AND_MATCHING is that condition -- waiting, of a cancelable type
+ * ($2), of the campaign ($3) if any -- shared by every statement below.
  */
+#define WAITING_AND_MATCHING \
+"   AND t.status IN ('pending', 'reserved')" \
+"   AND t.completed_at IS NULL AND t.canceled_at IS NULL" \
+"   AND t.task_type = ANY ($2)" \
+"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+
 static const char *const lock_one_sql =
 "SELECT t.id, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
-"   AND t.status IN ('pending', 'reserved')"
-"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
-"   AND t.task_type = ANY ($2)"
-"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+WAITING_AND_MATCHING
 " ORDER BY t.id"
 "   FOR NO KEY UPDATE";
 
@@ -148,10 +154,7 @@ static const char *const preview_sql =
 "SELECT t.id, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
-"   AND t.status IN ('pending', 'reserved')"
-"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
-"   AND t.task_type = ANY ($2)"
-"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+WAITING_AND_MATCHING
 " ORDER BY t.id";
 
 /*
@@ -166,10 +169,7 @@ static const char *const lock_many_sql =
 "SELECT t.id, t.customer, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = ANY ($1)"
-"   AND t.status IN ('pending', 'reserved')"
-"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
-"   AND t.task_type = ANY ($2)"
-"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+WAITING_AND_MATCHING
 " ORDER BY t.customer, t.id"
 "   FOR NO KEY UPDATE";
 
@@ -188,10 +188,7 @@ static const char *const lock_customer_sql =
 "SELECT t.id, t.customer, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
-"   AND t.status IN ('pending', 'reserved')"
-"   AND t.completed_at IS NULL AND t.canceled_at IS NULL"
-"   AND t.task_type = ANY ($2)"
-"   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
+WAITING_AND_MATCHING
 " ORDER BY t.id"
 "   FOR NO KEY UPDATE";
 
