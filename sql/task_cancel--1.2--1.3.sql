@@ -26,3 +26,4 @@
 ALTER TABLE task_cancel.event_purges ADD COLUMN purge_txid xid8;
 COMMENT ON COLUMN task_cancel.event_purges.purge_txid IS
     'Transaction that purged (null for purges of 1.2, judged by generation)';
+CREATE INDEX event_purges_purge_txid_idx ON task_cancel.event_purges (purge_txid);

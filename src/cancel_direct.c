@@ -862,7 +862,9 @@ writer_end(Writer *w)
  * insert_event
  *		Insert one customer's cancel_events row, as insert_event_sql does
  *		(defaults included), queue its notification, return its id -- as
- *		stored, which a BEFORE trigger may have changed (RETURNING id).
+ *		stored: trigger stamp_cancel_event draws it again in commit order
+ *		per customer (event_order.c), and a BEFORE trigger of the
+ *		operator's may change it too (RETURNING id).
  */
 static int64
 insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
@@ -882,7 +884,9 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 #define SET_EVENT(col, value) \
 	(slot->tts_values[e[col] - 1] = (value), \
 	 slot->tts_isnull[e[col] - 1] = false)
-	SET_EVENT(E_ID, Int64GetDatum(nextval_internal(tables.events_seq, false)));
+	/* the trigger draws the id, in commit order per customer */
+	if (!tc_event_id_left_null())
+		SET_EVENT(E_ID, Int64GetDatum(nextval_internal(tables.events_seq, false)));
 	SET_EVENT(E_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
 	SET_EVENT(E_CUSTOMER, customer);
 	if (audit->has_journey)
@@ -899,7 +903,9 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 #undef SET_EVENT
 	ExecStoreVirtualTuple(slot);
 
+	tc_event_order_begin();
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
+	tc_event_order_end();
 	if (!ItemPointerIsValid(&slot->tts_tid))
 		tc_report_skipped_write(true);
 	id = slot_getattr(slot, e[E_ID], &isnull);
@@ -932,6 +938,15 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	ExecClearTuple(newslot);
 	memcpy(newslot->tts_values, oldslot->tts_values, sizeof(Datum) * natts);
 	memcpy(newslot->tts_isnull, oldslot->tts_isnull, sizeof(bool) * natts);
+	/* as an UPDATE's target list does: a dropped column's data goes */
+	for (int i = 0; i < natts; i++)
+	{
+		if (TupleDescAttr(RelationGetDescr(rel), i)->attisdropped)
+		{
+			newslot->tts_values[i] = (Datum) 0;
+			newslot->tts_isnull[i] = true;
+		}
+	}
 #define SET_TASK(col, value, null) \
 	(newslot->tts_values[t[col] - 1] = (value), \
 	 newslot->tts_isnull[t[col] - 1] = (null))

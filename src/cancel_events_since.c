@@ -143,18 +143,42 @@ static const char *const origin_sql =
 "SELECT o.origin FROM task_cancel.event_cursor_origin AS o";
 
 /*
- * Since 1.2: the purges after generation $1 (a cursor's), summed up, and
- * the last generation.  Read with the statement's snapshot, the one the
- * batches are read with: a purge it sees deleted events the call cannot
- * see, and one it does not see deleted nothing the call returns.
+ * The purges a cursor may not have seen, read with the statement's
+ * snapshot, the one the batches are read with: a purge it sees deleted
+ * events the call cannot see, and one it does not see deleted nothing the
+ * call returns.
+ *
+ * Which purges has a cursor seen?  1.2 said: those up to the last
+ * generation its reading saw.  But a generation is drawn when the purge
+ * records itself, and purges commit in any order: a purge with a smaller
+ * generation may commit after the reading saw a larger one, and its
+ * deletes would never be checked (review 3).  Since 1.3 a purge records
+ * its transaction too (purge_txid), and a cursor has seen it only if that
+ * transaction had ended in the cursor's upper snapshot; every call checks
+ * the purges its input cursor had not seen, so a purge that ended in the
+ * snapshot of a cursor it hands out has been checked (if it deleted what
+ * the input cursor had not read, the call refused it).  Purges recorded by
+ * 1.2 carry no transaction and are judged by generation as before.  Rows
+ * with purge_txid below the cursor's upper xmin ended in it for certain;
+ * the rest are tested in C (ended_in()).
+ *
+ * $1 the cursor's generation, $2 its upper snapshot's xmin.
  */
 static const char *const purges_sql =
-"SELECT (SELECT p.max_txid FROM task_cancel.event_purges AS p"
-"         WHERE p.generation > $1 ORDER BY p.max_txid DESC LIMIT 1),"
-"       (SELECT pg_catalog.max(p.max_id) FROM task_cancel.event_purges AS p"
-"         WHERE p.generation > $1),"
-"       (SELECT COALESCE(pg_catalog.max(p.generation), 0)"
-"          FROM task_cancel.event_purges AS p)";
+"SELECT p.max_txid, p.max_id, p.purge_txid, p.generation > $1"
+"  FROM task_cancel.event_purges AS p"
+" WHERE p.generation > $1 OR p.purge_txid >= $2";
+
+/* A database still on 1.2 has no purge_txid: by generation alone. */
+static const char *const purges_1_2_sql =
+"SELECT p.max_txid, p.max_id, NULL::pg_catalog.xid8, true"
+"  FROM task_cancel.event_purges AS p"
+" WHERE p.generation > $1 AND $2 IS NOT NULL";
+
+/* The last generation the statement sees, for the cursors it hands out. */
+static const char *const last_purge_sql =
+"SELECT COALESCE(pg_catalog.max(p.generation), 0)"
+"  FROM task_cancel.event_purges AS p";
 
 /*
  * This database's event history: its origin, and what was purged after a
@@ -164,7 +188,7 @@ typedef struct EventHistory
 {
 	char	   *origin;			/* 32 hex digits */
 	uint64		generation;		/* the last purge the statement sees */
-	bool		purged;			/* purges after the cursor's generation */
+	bool		purged;			/* purges the cursor had not seen */
 	uint64		purged_txid;	/* the largest transaction id they deleted */
 	int64		purged_id;		/* the largest event id they deleted */
 } EventHistory;
@@ -474,20 +498,24 @@ parse_cursor(const char *cursor)
 /*
  * current_history
  *		This database's event history: origin as 32 hex digits, and since
- *		1.2 the purges after generation since (see purges_sql).  Must run
- *		inside SPI; palloc'd in the current context.
+ *		1.2 the last purge generation and, for cursor c (NULL: none), the
+ *		purges it had not seen (see purges_sql).  Must run inside SPI;
+ *		palloc'd in the current context.
  */
 static EventHistory
-current_history(uint64 since)
+current_history(const EventCursor *c)
 {
 	static SPIPlanPtr plan = NULL;
 	static SPIPlanPtr purges_plan = NULL;
+	static SPIPlanPtr purges_1_2_plan = NULL;
+	static SPIPlanPtr last_plan = NULL;
 	EventHistory h = {0};
-	Oid			argtype = INT8OID;
-	Datum		arg = Int64GetDatum((int64) since);
+	Oid			argtypes[2] = {INT8OID, XID8OID};
+	Datum		args[2];
+	Oid			purges;
 	pg_uuid_t  *uuid;
 	bool		isnull;
-	Datum		txid;
+	uint64		row;
 	int			rc;
 	int			i;
 
@@ -501,34 +529,66 @@ current_history(uint64 since)
 		snprintf(h.origin + 2 * i, 3, "%02x", uuid->data[i]);
 
 	/* A database still on 1.1 has no event_purges. */
-	if (!OidIsValid(get_relname_relid("event_purges",
-									  get_namespace_oid("task_cancel", false))))
+	purges = get_relname_relid("event_purges",
+							   get_namespace_oid("task_cancel", false));
+	if (!OidIsValid(purges))
 		return h;
-	rc = SPI_execute_plan(tc_kept_plan(&purges_plan, purges_sql, 1, &argtype),
-						  &arg, NULL, true, 1);
+
+	/* read_only: with the statement's snapshot, as the batches */
+	rc = SPI_execute_plan(tc_kept_plan(&last_plan, last_purge_sql, 0, NULL),
+						  NULL, NULL, true, 0);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "reading task_cancel.event_purges returned %s",
 			 SPI_result_code_string(rc));
-	txid = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-						 &isnull);
-	if (!isnull)
-	{
-		h.purged = true;
-		h.purged_txid = U64FromFullTransactionId(DatumGetFullTransactionId(txid));
-		h.purged_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 2,
-												  &isnull));
-	}
 	h.generation = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 														SPI_tuptable->tupdesc,
-														3, &isnull));
+														1, &isnull));
+	if (c == NULL)
+		return h;
+
+	args[0] = Int64GetDatum((int64) c->generation);
+	args[1] = FullTransactionIdGetDatum(FullTransactionIdFromU64(c->upper.xmin));
+	if (get_attnum(purges, "purge_txid") != InvalidAttrNumber)
+		rc = SPI_execute_plan(tc_kept_plan(&purges_plan, purges_sql, 2,
+										   argtypes),
+							  args, NULL, true, 0);
+	else
+		rc = SPI_execute_plan(tc_kept_plan(&purges_1_2_plan, purges_1_2_sql,
+										   2, argtypes),
+							  args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading task_cancel.event_purges returned %s",
+			 SPI_result_code_string(rc));
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		after = DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
+		Datum		purge_txid = SPI_getbinval(tuple, desc, 3, &isnull);
+		uint64		max_txid;
+		int64		max_id;
+
+		if (!after &&
+			(isnull ||
+			 ended_in(&c->upper,
+					  U64FromFullTransactionId(DatumGetFullTransactionId(purge_txid)))))
+			continue;			/* seen by the reading that made c */
+		max_txid = U64FromFullTransactionId(DatumGetFullTransactionId(
+			SPI_getbinval(tuple, desc, 1, &isnull)));
+		max_id = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+		if (!h.purged || max_txid > h.purged_txid)
+			h.purged_txid = max_txid;
+		if (!h.purged || max_id > h.purged_id)
+			h.purged_id = max_id;
+		h.purged = true;
+	}
 	return h;
 }
 
 /*
  * read_all_purged
  *		Whether cursor c has certainly read every event that the purges
- *		after its generation deleted (see purge_cancel_events.c): all of
+ *		it had not seen deleted (see purge_cancel_events.c): all of
  *		them in batches it finished, or in its current batch up to its id.
  */
 static bool
@@ -742,7 +802,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
-	history = current_history(cursor != NULL ? c.generation : 0);
+	history = current_history(cursor != NULL ? &c : NULL);
 	origin = history.origin;
 	now = statement_snapshot(GetActiveSnapshot());
 	if (cursor != NULL)
@@ -880,8 +940,10 @@ check_event(Relation rel, HeapTuple row)
  * INSERT: check the row (check_event()), then set txid to the inserting
  * transaction's top-level id, whatever the row says -- also for rows that
  * pg_dump restores, whose ids belong to another cluster's history.  An
- * event inserted with a NULL id (on Citus, cancel_write.c) gets the next
- * id of cancel_events' own sequence on this node.
+ * event the extension inserts, or one inserted with a NULL id (on Citus,
+ * cancel_write.c), gets the next id of cancel_events' own sequence on this
+ * node, drawn once no other writer of its customer is in progress, so
+ * that ids follow commit order per customer (event_order.c).
  * UPDATE: refused with 23514, events are a record; old ones may be
  * deleted.  Raises 39P01 when attached any other way.
  */
@@ -922,14 +984,23 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 	attnums[1] = tc_column_number(rel, "id", false);
 	(void) heap_getattr(trigdata->tg_trigtuple, attnums[1],
 						RelationGetDescr(rel), &id_null);
-	if (id_null)
+	if (tc_event_order_applies(id_null))
 	{
 		Oid			logical = get_relname_relid("cancel_events",
 												RelationGetNamespace(rel));
 		Relation	events;
+		AttrNumber	customer_col;
+		Datum		customer;
+		bool		customer_null;
 
 		if (!OidIsValid(logical))
 			elog(ERROR, "relation \"cancel_events\" does not exist");
+		customer_col = tc_column_number(rel, "customer", false);
+		customer = heap_getattr(trigdata->tg_trigtuple, customer_col,
+								RelationGetDescr(rel), &customer_null);
+		/* a NULL customer fails the NOT NULL check after this trigger */
+		if (!customer_null)
+			tc_event_order_wait(rel, customer, customer_col, attnums[1]);
 		events = table_open(logical, AccessShareLock);
 		values[1] = Int64GetDatum(nextval_internal(tc_identity_sequence(events,
 																		tc_column_number(events, "id", false)),

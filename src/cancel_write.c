@@ -12,7 +12,10 @@
  * event and the notification are written the same way whoever cancels.
  *
  * Order of the writes: the event first (its id is generated), then the
- * tasks, which point at it through cancel_event_id.  Both are ordinary
+ * tasks, which point at it through cancel_event_id.  The event's id is
+ * drawn again by trigger stamp_cancel_event, in commit order per customer
+ * (event_order.c); tc_event_order_begin() and _end() mark the insert as
+ * ours, and RETURNING gives the id stored.  Both are ordinary
  * writes in the caller's transaction: a rollback leaves neither.  The
  * notification is queued with tc_notify_at_commit() (commit_notify.c):
  * sent when the transaction commits, dropped at rollback, never sent for
@@ -50,13 +53,19 @@ static const char *const insert_event_sql =
 " RETURNING id";
 
 /*
- * On Citus (src/citus.c) the id is left NULL, and the trigger
- * stamp_cancel_event() draws it on the node that stores the row, from that
- * node's range: left to the column's default, Citus would draw it on the
- * node that runs the statement, and one node's events would mix ids of two
- * ranges, out of the order in which that node wrote them.
+ * The id is left NULL, and the trigger stamp_cancel_event() draws it: once
+ * no other writer of the customer's events is in progress, so that ids
+ * follow commit order per customer (event_order.c); and on Citus
+ * (src/citus.c) on the node that stores the row, from that node's range
+ * (left to the column's default, Citus would draw it on the node that runs
+ * the statement, and one node's events would mix ids of two ranges).
+ *
+ * Under session_replication_role = replica a 1.1 database does not fire
+ * that trigger (1.2 made it ENABLE ALWAYS), so there the id is left to the
+ * column's default (insert_event_sql); the trigger, where it fires, draws
+ * it again.
  */
-static const char *const insert_event_citus_sql =
+static const char *const insert_event_null_id_sql =
 "INSERT INTO task_cancel.cancel_events"
 " (id, customer, task_ids, canceled_by_journey_id, canceled_by_journey_name,"
 "  canceled_by_agent, mode, arg)"
@@ -107,8 +116,8 @@ static const char *const update_one_sql =
 
 static const char *const insert_events_sql = INSERT_EVENTS_SQL("", "");
 
-/* on Citus: as insert_event_citus_sql */
-static const char *const insert_events_citus_sql =
+/* as insert_event_null_id_sql */
+static const char *const insert_events_null_id_sql =
 INSERT_EVENTS_SQL("id, ", "NULL::pg_catalog.int8, ");
 
 static const char *const update_customer_sql =
@@ -196,10 +205,10 @@ int64
 tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 {
 	static SPIPlanPtr plan = NULL;
-	static SPIPlanPtr citus_plan = NULL;
+	static SPIPlanPtr null_id_plan = NULL;
 	Oid			argtypes[7] = {TEXTOID, INT8ARRAYOID, INT8OID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID};
-	bool		citus = tc_citus_loaded();
+	bool		null_id = tc_event_id_left_null();
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
@@ -210,11 +219,13 @@ tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
 
-	if (tc_execute_kept(citus ? &citus_plan : &plan,
-						citus ? insert_event_citus_sql : insert_event_sql,
+	tc_event_order_begin();
+	if (tc_execute_kept(null_id ? &null_id_plan : &plan,
+						null_id ? insert_event_null_id_sql : insert_event_sql,
 						7, argtypes, values, nulls,
 						SPI_OK_INSERT_RETURNING) != 1)
 		tc_report_skipped_write(true);
+	tc_event_order_end();
 	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -309,7 +320,7 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 			   const CancelAudit *audit)
 {
 	static SPIPlanPtr insert_plan = NULL;
-	static SPIPlanPtr insert_citus_plan = NULL;
+	static SPIPlanPtr insert_null_id_plan = NULL;
 	static SPIPlanPtr update_plan = NULL;
 	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
@@ -331,12 +342,14 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	values[1] = ids;
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
-	if (tc_citus_loaded())
-		tc_execute_kept(&insert_citus_plan, insert_events_citus_sql, 7,
+	tc_event_order_begin();
+	if (tc_event_id_left_null())
+		tc_execute_kept(&insert_null_id_plan, insert_events_null_id_sql, 7,
 						insert_types, values, nulls, SPI_OK_INSERT_RETURNING);
 	else
 		tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types,
 						values, nulls, SPI_OK_INSERT_RETURNING);
+	tc_event_order_end();
 	events = customer_event_ids(&nevents);
 
 	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,

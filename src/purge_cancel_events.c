@@ -10,11 +10,15 @@
  * had: cancel_events_since() refuses its cursor with 22023 instead, and
  * the consumer starts again from NULL (the oldest event kept) and skips
  * what it handled by id.  For that every purge that deleted something
- * leaves a row in event_purges -- its generation, and the largest
- * transaction id and event id among the events it deleted -- and every
- * cursor carries the last generation the call that made it saw.  Only the
- * purges after a cursor's generation can have deleted events it had not
- * read.  Of those, the cursor has certainly read every deleted event if
+ * leaves a row in event_purges -- its generation, its own transaction
+ * (1.3), and the largest transaction id and event id among the events it
+ * deleted -- and every cursor carries the last generation the call that
+ * made it saw, and that call's snapshots.  Only the purges the cursor had
+ * not seen can have deleted events it had not read: those after its
+ * generation, and those whose transaction had not ended in its upper
+ * snapshot (generations are drawn in the order purges record themselves,
+ * not in the order they commit; cancel_events_since.c, purges_sql).  Of
+ * those, the cursor has certainly read every deleted event if
  * all of them lie in batches it finished (largest txid below its lower
  * snapshot's xmin), or in its current batch up to its id (largest txid
  * below its upper snapshot's xmin, largest id at most its id);
@@ -37,7 +41,9 @@
 #include "postgres.h"
 
 #include "catalog/pg_type_d.h"
+#include "catalog/namespace.h"
 #include "executor/spi.h"
+#include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -72,6 +78,11 @@ static const char *const purge_citus_sql = PURGE_SQL(
 "           OPERATOR(pg_catalog.<@) ANY ($2::pg_catalog.int8range[])");
 
 static const char *const record_sql =
+"INSERT INTO task_cancel.event_purges (purged, max_txid, max_id, purge_txid)"
+" VALUES ($1, $2, $3, pg_catalog.pg_current_xact_id())";
+
+/* A database still on 1.2 has no purge_txid. */
+static const char *const record_1_2_sql =
 "INSERT INTO task_cancel.event_purges (purged, max_txid, max_id)"
 " VALUES ($1, $2, $3)";
 
@@ -88,6 +99,7 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr purge_plan = NULL;
 	static SPIPlanPtr record_plan = NULL;
+	static SPIPlanPtr record_1_2_plan = NULL;
 	static SPIPlanPtr purge_citus_plan = NULL;
 	Oid			purge_type = INTERVALOID;
 	Oid			record_types[3] = {INT8OID, XID8OID, INT8OID};
@@ -99,6 +111,7 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 	Datum		shards;
 	uint64		n;
 	int64		purged;
+	Oid			purges;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -147,8 +160,14 @@ tc_purge_cancel_events(PG_FUNCTION_ARGS)
 								  SPI_tuptable->tupdesc, 2, &isnull);
 		values[2] = SPI_getbinval(SPI_tuptable->vals[0],
 								  SPI_tuptable->tupdesc, 3, &isnull);
-		tc_execute_kept(&record_plan, record_sql, 3, record_types, values,
-						NULL, SPI_OK_INSERT);
+		purges = get_relname_relid("event_purges",
+								   get_namespace_oid("task_cancel", false));
+		if (get_attnum(purges, "purge_txid") != InvalidAttrNumber)
+			tc_execute_kept(&record_plan, record_sql, 3, record_types, values,
+							NULL, SPI_OK_INSERT);
+		else
+			tc_execute_kept(&record_1_2_plan, record_1_2_sql, 3, record_types,
+							values, NULL, SPI_OK_INSERT);
 	}
 	SPI_finish();
 

@@ -101,6 +101,14 @@ extern int64 tc_insert_event(Datum customer, Datum ids,
 							 const CancelAudit *audit);
 extern pg_noreturn void tc_report_skipped_write(bool event);
 
+/* event_order.c: one customer's events in commit order */
+extern void tc_event_order_begin(void);
+extern void tc_event_order_end(void);
+extern bool tc_event_id_left_null(void);
+extern bool tc_event_order_applies(bool id_null);
+extern void tc_event_order_wait(Relation rel, Datum customer,
+								AttrNumber customer_col, AttrNumber id_col);
+
 /* cancel_direct.c: the fast path of cancel_tasks() and preview_cancel() */
 extern bool tc_fast_path;
 extern bool tc_direct_cancel(Datum *customers, int ncustomers, Datum types,

@@ -94,10 +94,12 @@ ROLLBACK;
 
 -- Each task points at its event as stored, even if an operator's BEFORE
 -- INSERT trigger on cancel_events changed the id (as RETURNING id tells
--- the statements).
+-- the statements).  Trigger stamp_cancel_event draws the id (1.3: in
+-- commit order per customer); triggers run in name order, so the
+-- operator's runs after it here.
 CREATE FUNCTION bump_event_id() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.id := NEW.id + 1000; RETURN NEW; END $$;
-CREATE TRIGGER bump_event_id BEFORE INSERT ON task_cancel.cancel_events
+CREATE TRIGGER zz_bump_event_id BEFORE INSERT ON task_cancel.cancel_events
     FOR EACH ROW EXECUTE FUNCTION bump_event_id();
 BEGIN;
 SELECT * FROM task_cancel.cancel_tasks('+15550003', 'all', NULL, 1);
@@ -107,7 +109,7 @@ SELECT t.id, e.id > 1000 AS bumped, e.task_ids
     ON e.customer = t.customer AND e.id = t.cancel_event_id
  WHERE t.customer = '+15550003';
 ROLLBACK;
-DROP TRIGGER bump_event_id ON task_cancel.cancel_events;
+DROP TRIGGER zz_bump_event_id ON task_cancel.cancel_events;
 
 -- The statements read the tables that inherit from tasks too, and check
 -- every value against its column's type: with a child table, or a column

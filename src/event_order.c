@@ -1,0 +1,334 @@
+/*-------------------------------------------------------------------------
+ *
+ * event_order.c
+ *	  One customer's cancel events in commit order (1.3): writers of the
+ *	  same customer's events draw their ids in the order they commit.
+ *
+ * cancel_events_since() hands out events in batches of transactions that
+ * ended between two snapshots, each batch in id order (see
+ * cancel_events_since.c).  Across batches that is commit order; within a
+ * batch it is commit order only if ids were drawn in commit order.  Two
+ * cancels of one customer that lock disjoint tasks (two journeys, two task
+ * types) never wait for each other, so the later id could commit first,
+ * and a consumer that keeps "the latest cancel of each customer" would
+ * keep the wrong one.
+ *
+ * So before an event of customer X gets its id, its writer looks for an
+ * event of X that another transaction has written and not yet ended (a
+ * dirty scan of the customer's events, newest first), and if there is
+ * one, waits for that transaction to end and looks again.  The id is
+ * drawn only once no other writer of X is in progress; the writer that
+ * waited therefore commits after the one it waited for, with a larger id.
+ *
+ * Two writers could look at the same moment, each before the other's row
+ * is in the index, and neither would wait.  A short lock closes that gap:
+ * the writer holds a lock on X from before its look until its row is in
+ * the table and its indexes, and releases it then (not at commit: no lock
+ * of ours is held through a commit).  It is a lock in PostgreSQL's lock
+ * manager with an advisory-type tag of our own class (TC_ORDER_LOCK_CLASS,
+ * so it never meets the application's pg_advisory_lock() keys) and the
+ * customer's 64-bit hash as key.  With it, of two writers of X in progress
+ * at once, the second to look finds the first's row and waits.  Hence:
+ *
+ *	- A writer never waits for a transaction while holding the lock (it
+ *	  lets go first), so the lock itself is held only for the time of one
+ *	  index probe and one insert: one lock at a time per backend, whatever
+ *	  the number of customers in a statement (100,000 customers in one
+ *	  transaction take no more lock-table space than one).
+ *	- Transactions that share no customer never wait for each other's end.
+ *	  Two customers whose 64-bit hashes collide may wait for each other's
+ *	  insert, never for a commit.
+ *	- Only the newest visible event of X need be looked at: by the rule
+ *	  above, an event of another transaction still in progress is newer
+ *	  than every committed event of X.
+ *	- Transactions that write events of a common customer may now wait for
+ *	  each other even when they cancel disjoint tasks, and such a wait can
+ *	  close a cycle with a row lock (a transaction that cancels X twice,
+ *	  once waiting on a task the other holds): PostgreSQL's deadlock check
+ *	  then fails one of them with 40P01, to be retried.  That is the price
+ *	  of commit order per customer.
+ *
+ * Which inserts follow the protocol: those the extension makes itself
+ * (every cancel path brackets its event insert with tc_event_order_begin()
+ * and tc_event_order_end()), and inserts that leave id NULL (on Citus the
+ * id is drawn on the node that stores the row).  An operator's INSERT with
+ * an id, or a restore by pg_dump, keeps the id it brings.  The work is done
+ * by trigger stamp_cancel_event (cancel_events_since.c), which fires on
+ * the node and the shard that store the row, and under every
+ * session_replication_role since 1.2 (ENABLE ALWAYS).
+ *
+ * IDENTIFICATION
+ *	  src/event_order.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_collation_d.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "task_cancel.h"
+
+/* The order lock's class (objsubid in pg_locks); block_list.c has 0x7443. */
+#define TC_ORDER_LOCK_CLASS 0x7445
+
+/* Inside an insert of ours (tc_event_order_begin .. _end). */
+static bool in_our_insert = false;
+
+/* The order lock this backend holds, if any. */
+static bool holding = false;
+static LOCKTAG held_tag;
+
+static bool callbacks_registered = false;
+
+/*
+ * at_xact_end, at_subxact_abort
+ *		An error between tc_event_order_begin() and _end() leaves the flag
+ *		set; the end of the (sub)transaction clears it, so that a later
+ *		INSERT of an operator keeps the id it gives.  An abort has released
+ *		the lock already.
+ */
+static void
+at_xact_end(XactEvent event, void *arg pg_attribute_unused())
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+	{
+		in_our_insert = false;
+		holding = false;
+	}
+}
+
+static void
+at_subxact_abort(SubXactEvent event,
+				 SubTransactionId mySubid pg_attribute_unused(),
+				 SubTransactionId parentSubid pg_attribute_unused(),
+				 void *arg pg_attribute_unused())
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		in_our_insert = false;
+}
+
+/*
+ * order_tag
+ *		The order lock of customer (a text datum) in this database.
+ */
+static void
+order_tag(LOCKTAG *tag, Datum customer)
+{
+	text	   *t = DatumGetTextPP(customer);
+	uint64		h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(t),
+										VARSIZE_ANY_EXHDR(t), 0);
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h,
+						 TC_ORDER_LOCK_CLASS);
+}
+
+/*
+ * release_held
+ *		Let go of the order lock, if this backend still holds it (an abort
+ *		has released it already if the insert failed).
+ */
+static void
+release_held(void)
+{
+	if (holding && tc_lock_held_by_me(&held_tag, ExclusiveLock))
+		LockRelease(&held_tag, ExclusiveLock, false);
+	holding = false;
+}
+
+/*
+ * tc_event_order_begin
+ *		An insert into cancel_events made by the extension follows: its
+ *		rows get their ids from trigger stamp_cancel_event, in commit order
+ *		per customer.
+ */
+void
+tc_event_order_begin(void)
+{
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(at_xact_end, NULL);
+		RegisterSubXactCallback(at_subxact_abort, NULL);
+		callbacks_registered = true;
+	}
+	release_held();
+	in_our_insert = true;
+}
+
+/*
+ * tc_event_order_end
+ *		The insert is done: every row is in the table and its indexes, so
+ *		the last customer's order lock can go.
+ */
+void
+tc_event_order_end(void)
+{
+	in_our_insert = false;
+	release_held();
+}
+
+/*
+ * tc_event_id_left_null
+ *		Whether an insert of ours may leave the event's id NULL for trigger
+ *		stamp_cancel_event to draw: it fires unless a 1.1 database runs
+ *		under session_replication_role = replica (1.2 enabled it ALWAYS).
+ *		Otherwise the insert takes the column's default, and the trigger,
+ *		where it fires, draws the id again.
+ */
+bool
+tc_event_id_left_null(void)
+{
+	return SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
+}
+
+/*
+ * tc_event_order_applies
+ *		Whether the row about to be inserted draws its id in commit order:
+ *		it is one of ours, or its id was left NULL.
+ */
+bool
+tc_event_order_applies(bool id_null)
+{
+	return in_our_insert || id_null;
+}
+
+/*
+ * customer_index
+ *		An index of rel (cancel_events, or its shard on a Citus worker) whose
+ *		leading columns are (customer, id), ascending, valid, without
+ *		predicate or expressions: the primary key as the scripts make it.
+ *		InvalidOid if there is none.
+ */
+static Oid
+customer_index(Relation rel, AttrNumber customer_col, AttrNumber id_col)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index index = irel->rd_index;
+		bool		usable;
+
+		usable = irel->rd_rel->relam == BTREE_AM_OID &&
+			index->indisvalid && index->indnkeyatts >= 2 &&
+			index->indkey.values[0] == customer_col &&
+			index->indkey.values[1] == id_col &&
+			(irel->rd_indoption[0] & INDOPTION_DESC) == 0 &&
+			RelationGetIndexPredicate(irel) == NIL;
+		index_close(irel, AccessShareLock);
+		if (usable)
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
+}
+
+/*
+ * writer_in_progress
+ *		The transaction of another backend that has written an event of
+ *		customer and not yet ended, or InvalidTransactionId.  Looks at the
+ *		customer's newest event under a dirty snapshot (file header); where
+ *		cancel_events lacks its primary key, at all of them.
+ */
+static TransactionId
+writer_in_progress(Relation rel, Datum customer, AttrNumber customer_col,
+				   AttrNumber id_col)
+{
+	Oid			indexid = customer_index(rel, customer_col, id_col);
+	SnapshotData dirty;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TransactionId writer = InvalidTransactionId;
+
+	InitDirtySnapshot(dirty);
+	if (OidIsValid(indexid))
+	{
+		Relation	irel = index_open(indexid, AccessShareLock);
+		ScanKeyData key;
+		IndexScanDesc scan;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, customer);
+		key.sk_collation = irel->rd_indcollation[0];
+		scan = tc_index_beginscan(rel, irel, &dirty, 1, 0);
+		index_rescan(scan, &key, 1, NULL, 0);
+		/* the first row the dirty snapshot shows is the newest event */
+		if (index_getnext_slot(scan, BackwardScanDirection, slot) &&
+			TransactionIdIsValid(dirty.xmin) &&
+			!TransactionIdIsCurrentTransactionId(dirty.xmin))
+			writer = dirty.xmin;
+		index_endscan(scan);
+		index_close(irel, AccessShareLock);
+	}
+	else
+	{
+		/* an operator's change left no such index: read every event */
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, customer_col, BTEqualStrategyNumber, F_TEXTEQ,
+					customer);
+		key.sk_collation = DEFAULT_COLLATION_OID;
+		scan = systable_beginscan(rel, InvalidOid, false, &dirty, 1, &key);
+		while (systable_getnext(scan) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (TransactionIdIsValid(dirty.xmin) &&
+				!TransactionIdIsCurrentTransactionId(dirty.xmin))
+			{
+				writer = dirty.xmin;
+				break;
+			}
+		}
+		systable_endscan(scan);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return writer;
+}
+
+/*
+ * tc_event_order_wait
+ *		Called by trigger stamp_cancel_event before it draws the id of a row
+ *		of customer for rel: returns once no other transaction that wrote an
+ *		event of customer is in progress, holding the customer's order lock,
+ *		which the next event or tc_event_order_end() releases (file header).
+ */
+void
+tc_event_order_wait(Relation rel, Datum customer, AttrNumber customer_col,
+					AttrNumber id_col)
+{
+	release_held();
+	order_tag(&held_tag, customer);
+	for (;;)
+	{
+		TransactionId writer;
+
+		(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
+		holding = true;
+		writer = writer_in_progress(rel, customer, customer_col, id_col);
+		if (!TransactionIdIsValid(writer))
+			return;
+		release_held();
+		XactLockTableWait(writer, rel, NULL, XLTW_None);
+	}
+}
