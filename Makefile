@@ -94,8 +94,10 @@ deps:
 # Both run on a throw-away cluster (pg_virtualenv -t), whose server log
 # goes to log/cluster.log instead of the terminal.  Only the version we
 # build for, even where several are installed.  Prepared transactions are
-# enabled: the tests prove that every cancel can be prepared (2PC).
-VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10
+# enabled: the tests prove that every cancel can be prepared (2PC).  Commit
+# timestamps let test/commit_order compare the order a consumer received
+# events in with the order of the commits.
+VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10 -o track_commit_timestamp=on
 
 # The main job: sample data, every mode, an accept racing a cancel.
 demo: deps
