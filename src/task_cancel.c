@@ -41,6 +41,9 @@
  *								CHECK, queue timeouts (queue_timeout,
  *								expires_at), event_purges, the new
  *								functions
+ *	sql/task_cancel--1.2--1.3.sql	version 1.3: event_purges.purge_txid,
+ *								and what the boundary checks need of the
+ *								catalog
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
  *								cancel_tasks(text[], ...), both versions;
  *								preview_cancel()
@@ -57,8 +60,11 @@
  *	src/cancel_events_since.c	cancel_events_since(), both forms, and its
  *								snapshot cursors; trigger function
  *								stamp_cancel_event()
+ *	src/event_order.c			each customer's event ids drawn in commit
+ *								order (1.3), for stamp_cancel_event()
  *	src/purge_cancel_events.c	purge_cancel_events(): event retention
- *								that never lets a cursor skip (1.2)
+ *								that never lets a cursor skip (1.2; purges
+ *								judged by transaction since 1.3)
  *	src/cancel_expired_tasks.c	cancel_expired_tasks(): the sweep of
  *								tasks past their deadline (1.2)
  *	src/router.c				create_task(), reserve_task(), release_task(),
@@ -81,7 +87,7 @@
  *	src/plans.c					prepare-once, keep-forever SPI execution
  *	src/compat.h				differences between PostgreSQL versions
  *
- * Versions: one library serves databases on 1.0, 1.1 and 1.2.  The 1.1
+ * Versions: one library serves databases on 1.0, 1.1, 1.2 and 1.3.  The 1.1
  * script rebinds cancel_tasks to the "_1_1" entry points, which also write
  * events; status_guard checks the 1.1 audit columns only where they exist.
  * What 1.2 changed in the library (notifications at commit, the lookup
