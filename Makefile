@@ -53,7 +53,8 @@ OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
              src/block_list.o src/cancel_events_since.o \
              src/task_row_check.o src/columns.o src/commit_notify.o \
              src/cancel_expired_tasks.o src/purge_cancel_events.o \
-             src/cancel_direct.o src/citus.o src/event_order.o
+             src/cancel_direct.o src/citus.o src/event_order.o \
+             src/notify_relay.o
 DATA       = $(wildcard sql/task_cancel--*.sql)
 
 # Test lists are wildcards (a new file always runs); ":=" so an empty list

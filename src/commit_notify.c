@@ -36,7 +36,12 @@
  * The price (1.2, bench/commits): PostgreSQL lets one notifying
  * transaction of a database commit at a time -- PreCommit_Notify() takes a
  * database-wide lock that is held until the commit record is flushed -- so
- * canceling transactions lose group commit among themselves.  Where
+ * canceling transactions lost group commit among themselves.  Since 1.3
+ * the notifications of a 1.3 database are sent after the commit by the
+ * relay (notify_relay.c), and a canceling transaction only records here
+ * that it canceled something, once per subtransaction level; it notifies
+ * itself only where the relay cannot run (task_cancel.notify_relay = off,
+ * a database on 1.2 or older, no background worker to be had).  Where
  * consumers poll cancel_events_since() anyway, the setting
  * task_cancel.notify = off (superuser; ALTER ROLE ... SET for the journey
  * engine's role) leaves notifications out and the events in.
@@ -87,6 +92,12 @@ notify_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
+			if (pending != NIL && tc_notify_relay_applies() &&
+				tc_notify_relay_commit())
+			{
+				pending = NIL;	/* the relay notifies after the commit */
+				break;
+			}
 			foreach(lc, pending)
 			{
 				PendingNotify *p = (PendingNotify *) lfirst(lc);
@@ -95,10 +106,15 @@ notify_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 			}
 			pending = NIL;
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* the relay, if any, notifies at COMMIT PREPARED */
+			if (pending != NIL && tc_notify_relay_applies())
+				(void) tc_notify_relay_ensure();
+			pending = NIL;
+			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
-		case XACT_EVENT_PRE_PREPARE:
 			/* nothing is sent for a prepared transaction; see above */
 			pending = NIL;
 			break;
@@ -164,6 +180,22 @@ tc_notify_at_commit(const char *customer)
 		RegisterXactCallback(notify_xact_callback, NULL);
 		RegisterSubXactCallback(notify_subxact_callback, NULL);
 		callbacks_registered = true;
+	}
+
+	/*
+	 * Where the relay will notify (notify_relay.c), only whether this
+	 * (sub)transaction canceled anything matters: one entry per level,
+	 * with an empty payload should the relay be unavailable at commit.
+	 */
+	if (tc_notify_relay_applies())
+	{
+		int			level = GetCurrentTransactionNestLevel();
+
+		if (pending != NIL &&
+			((PendingNotify *) llast(pending))->nest_level == level &&
+			((PendingNotify *) llast(pending))->payload[0] == '\0')
+			return;
+		customer = "";
 	}
 
 	old = MemoryContextSwitchTo(TopTransactionContext);

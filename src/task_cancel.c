@@ -42,7 +42,8 @@
  *								expires_at), event_purges, the new
  *								functions
  *	sql/task_cancel--1.2--1.3.sql	version 1.3: event_purges.purge_txid,
- *								and what the boundary checks need of the
+ *								notify_relay (the relay's cursor), and
+ *								what the boundary checks need of the
  *								catalog
  *	src/cancel_tasks.c			cancel_tasks(text, ...) and
  *								cancel_tasks(text[], ...), both versions;
@@ -57,6 +58,9 @@
  *								cancel_events row, notification
  *	src/commit_notify.c			notifications queued per transaction and
  *								sent at commit (so cancels can be prepared)
+ *	src/notify_relay.c			the notification relay (1.3): a background
+ *								worker that notifies listeners after the
+ *								commit; setting task_cancel.notify_relay
  *	src/cancel_events_since.c	cancel_events_since(), both forms, and its
  *								snapshot cursors; trigger function
  *								stamp_cancel_event()
@@ -128,7 +132,8 @@ void		_PG_init(void);
 /*
  * _PG_init
  *		Define the extension's settings: task_cancel.fast_path
- *		(cancel_direct.c) and task_cancel.notify (commit_notify.c); on
+ *		(cancel_direct.c), task_cancel.notify (commit_notify.c) and
+ *		task_cancel.notify_relay (notify_relay.c); on
  *		Citus, guard against its crash on a NULL customer (citus.c).
  */
 void
@@ -149,6 +154,17 @@ _PG_init(void)
 							 "canceling transactions keep group commit (PostgreSQL commits notifying "
 							 "transactions one at a time); consumers then poll cancel_events_since().",
 							 &tc_notify,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("task_cancel.notify_relay",
+							 "Sends the notifications of cancels from a background relay after they commit.",
+							 "When on (1.3 databases), canceling transactions keep group commit and a "
+							 "background worker notifies listeners a little after each commit; when off, "
+							 "each canceling transaction notifies at its own commit, and PostgreSQL commits "
+							 "notifying transactions one at a time.",
+							 &tc_notify_relay,
 							 true,
 							 PGC_SUSET,
 							 0,

@@ -91,6 +91,12 @@ typedef struct CancelAudit
 
 /* commit_notify.c */
 extern bool tc_notify;
+
+/* notify_relay.c */
+extern bool tc_notify_relay;
+extern bool tc_notify_relay_applies(void);
+extern bool tc_notify_relay_commit(void);
+extern bool tc_notify_relay_ensure(void);
 extern void tc_notify_at_commit(const char *customer);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,

@@ -1,0 +1,557 @@
+/*-------------------------------------------------------------------------
+ *
+ * notify_relay.c
+ *	  The notification relay (1.3): a background worker per database that
+ *	  tells listeners of channel "task_cancel_events" about committed
+ *	  cancels, after their commit, in batches, so that canceling
+ *	  transactions keep group commit.
+ *
+ * Why: PostgreSQL lets one notifying transaction of a database commit at a
+ * time.  PreCommit_Notify() takes a database-wide lock that is held until
+ * the commit record is flushed, so when every cancel sent its own NOTIFY
+ * (1.1, 1.2), concurrent cancels committed one after another: at 32
+ * clients with fsync on, 0.14-0.16 times the throughput of version 1.0
+ * (perf-3, bench/commits).  Now the canceling transaction notifies nothing
+ * itself; the relay, a background worker connected to the database, reads
+ * the events committed since it last looked and sends their notifications
+ * in one transaction of its own.  Only the relay's transactions take the
+ * notification lock, and they commit asynchronously.
+ *
+ * What a listener hears is what it heard before: on channel
+ * "task_cancel_events", the customer as payload (empty for a customer of
+ * 8,000 bytes or more), once per customer per canceling transaction; never
+ * for a cancel that rolled back.  What changed: a notification arrives a
+ * little after the commit instead of with it (bench/notify_delay measures
+ * how long), and cancels committed with COMMIT PREPARED are notified too.
+ *
+ * Exactly once.  The relay keeps its place in table notify_relay, a
+ * snapshot cursor like cancel_events_since()'s (lower: every transaction
+ * ended in it is done; upper, after_id: of the transactions ended in upper
+ * but not in lower, the events up to after_id are done), updated in the
+ * transaction that sends the notifications: both commit or neither.
+ * PostgreSQL folds equal notifications of one transaction into one, so
+ * when one customer's events of two canceling transactions fall into one
+ * batch, the relay commits before the second and goes on in a new
+ * transaction; each canceling transaction's customer is heard once.
+ *
+ * Nobody left unheard.  A relay that finds nothing to do for a second
+ * exits, so that it never holds a database that someone wants to drop;
+ * a canceling transaction starts it again.  The hand-over:
+ *
+ *	- The relay holds lock L (an advisory-type tag of our own class, one
+ *	  per database) in exclusive mode while it runs.
+ *	- A canceling transaction, just before it commits, takes ROW EXCLUSIVE
+ *	  on table notify_relay (a weak lock: PostgreSQL's fast path, no
+ *	  contention between transactions), holds it through its commit, and
+ *	  then looks whether L is free; if it is, no relay runs, and it starts
+ *	  one (RegisterDynamicBackgroundWorker, no preloading needed).
+ *	- A relay that exits first lets go of L, then takes SHARE ROW
+ *	  EXCLUSIVE on notify_relay, which waits for every canceling
+ *	  transaction that holds ROW EXCLUSIVE, that is every one that may have
+ *	  seen it alive, and reads once more: their events are committed by
+ *	  then.  A transaction that comes later waits for that lock, then finds
+ *	  L free and starts a new relay, which reads from the cursor.
+ *	- A new relay takes the same lock once before it starts, so that it
+ *	  never reads beside an old one finishing its hand-over (the mode
+ *	  conflicts with itself).
+ *
+ * If no background worker can be had (max_worker_processes), the
+ * canceling transaction sends its notification itself, as in 1.2; a relay
+ * started later may then notify the same customer once more.  Setting
+ * task_cancel.notify_relay = off (superuser) does the same always; a
+ * database that is still on 1.2 or older has no notify_relay table and
+ * notifies as before.
+ *
+ * IDENTIFICATION
+ *	  src/notify_relay.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "task_cancel.h"
+
+PGDLLEXPORT void tc_notify_relay_main(Datum main_arg);
+
+bool		tc_notify_relay = true;
+
+/* Lock L's class (objsubid in pg_locks); the others are 0x7443, 0x7445. */
+#define TC_RELAY_LOCK_CLASS 0x7446
+
+/* How often the relay looks, and after how long without work it exits. */
+#define TC_RELAY_POLL_MS 10
+#define TC_RELAY_IDLE_MS 1000
+
+/* The relay's lock_timeout, and its pause after an error. */
+#define TC_RELAY_LOCK_TIMEOUT_MS 50
+#define TC_RELAY_RETRY_MS 100
+
+/* Events read per relay transaction at most. */
+#define TC_RELAY_BATCH 10000
+
+/* The same limit as commit_notify.c's (commands/async.c). */
+#define TC_NOTIFY_PAYLOAD_MAX (BLCKSZ - NAMEDATALEN - 128)
+
+static const char *const cursor_sql =
+"SELECT r.lower, COALESCE(r.upper, pg_catalog.pg_current_snapshot()), r.after_id"
+"  FROM task_cancel.notify_relay AS r";
+
+/*
+ * The events of transactions that ended in upper ($2) but not in lower
+ * ($1), after id $3, in id order.  Read in a REPEATABLE READ transaction
+ * whose snapshot contains upper, so every such event is visible.
+ */
+static const char *const events_sql =
+"SELECT e.id, e.customer, e.txid"
+"  FROM task_cancel.cancel_events AS e"
+" WHERE e.txid >= pg_catalog.pg_snapshot_xmin($1)"
+"   AND e.txid < pg_catalog.pg_snapshot_xmax($2)"
+"   AND e.id > $3"
+"   AND pg_catalog.pg_visible_in_snapshot(e.txid, $2)"
+"   AND NOT pg_catalog.pg_visible_in_snapshot(e.txid, $1)"
+" ORDER BY e.id"
+" LIMIT " CppAsString2(TC_RELAY_BATCH);
+
+static const char *const done_sql =
+"UPDATE task_cancel.notify_relay SET lower = $1, upper = NULL, after_id = 0";
+
+static const char *const part_done_sql =
+"UPDATE task_cancel.notify_relay SET upper = $1, after_id = $2";
+
+/* A customer notified in the current relay transaction, and by whom. */
+typedef struct Heard
+{
+	char	   *customer;		/* hash key: the string it points to */
+	char	   *txid;			/* the canceling transaction, as text */
+} Heard;
+
+static uint32
+heard_hash(const void *key, Size keysize pg_attribute_unused())
+{
+	const char *customer = *(char *const *) key;
+
+	return string_hash(customer, strlen(customer) + 1);
+}
+
+static int
+heard_match(const void *a, const void *b, Size keysize pg_attribute_unused())
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * relay_tag
+ *		Lock L of database dbid.
+ */
+static void
+relay_tag(LOCKTAG *tag, Oid dbid)
+{
+	SET_LOCKTAG_ADVISORY(*tag, dbid, 0, 0, TC_RELAY_LOCK_CLASS);
+}
+
+/*
+ * relay_table
+ *		OID of task_cancel.notify_relay, or InvalidOid (a database on 1.2 or
+ *		older, or without the extension).
+ */
+static Oid
+relay_table(void)
+{
+	Oid			nsp = get_namespace_oid("task_cancel", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("notify_relay", nsp) : InvalidOid;
+}
+
+/*
+ * tc_notify_relay_applies
+ *		Whether this transaction's notifications go through the relay: the
+ *		setting is on and the database has the relay's table (1.3).
+ */
+bool
+tc_notify_relay_applies(void)
+{
+	return tc_notify_relay && OidIsValid(relay_table());
+}
+
+/*
+ * start_relay
+ *		Register a relay for this database; false if no background worker
+ *		slot is free.
+ */
+static bool
+start_relay(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "$libdir/task_cancel");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "tc_notify_relay_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN,
+			 "task_cancel notify relay for database %u", MyDatabaseId);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "task_cancel notify relay");
+	worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
+	worker.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&worker, NULL);
+}
+
+/*
+ * tc_notify_relay_commit
+ *		Called just before a canceling transaction commits (commit_notify.c):
+ *		holds ROW EXCLUSIVE on notify_relay through the commit and makes
+ *		sure a relay runs (file header).  False if none can be started: the
+ *		caller then notifies itself.
+ */
+bool
+tc_notify_relay_commit(void)
+{
+	Oid			table = relay_table();
+
+	if (!OidIsValid(table))
+		return false;
+	LockRelationOid(table, RowExclusiveLock);
+	return tc_notify_relay_ensure();
+}
+
+/*
+ * tc_notify_relay_ensure
+ *		Start a relay unless one runs; false if none can be started.  Also
+ *		called as a canceling transaction is prepared: the relay does not
+ *		stop while the database has prepared transactions, so it is there
+ *		to notify at COMMIT PREPARED.
+ */
+bool
+tc_notify_relay_ensure(void)
+{
+	static TimestampTz last_start = 0;
+	LOCKTAG		tag;
+
+	relay_tag(&tag, MyDatabaseId);
+	if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		return true;			/* a relay holds L: it runs */
+	LockRelease(&tag, ShareLock, false);
+
+	/*
+	 * None runs.  Several transactions may start one at once; all but one
+	 * find L taken and exit.  From one backend, one start a second is
+	 * plenty: a relay that started reads everything since its cursor.
+	 */
+	if (GetCurrentTimestamp() - last_start < USECS_PER_SEC)
+		return true;
+	if (!start_relay())
+	{
+		ereport(WARNING,
+				(errmsg("task_cancel could not start its notification relay"),
+				 errdetail("No background worker slot is free; this transaction notifies listeners itself."),
+				 errhint("Raise max_worker_processes.")));
+		return false;
+	}
+	last_start = GetCurrentTimestamp();
+	return true;
+}
+
+/*
+ * relay_once
+ *		One relay transaction: notify the events that committed since the
+ *		cursor, up to the first customer whose notification this
+ *		transaction already holds from another canceling transaction, and
+ *		move the cursor.  Returns how many events it handled, 0 when there
+ *		was nothing, -1 when the database no longer has the relay's table.
+ */
+static int
+relay_once(void)
+{
+	static SPIPlanPtr cursor_plan = NULL;
+	static SPIPlanPtr events_plan = NULL;
+	static SPIPlanPtr done_plan = NULL;
+	static SPIPlanPtr part_plan = NULL;
+	Oid			events_types[3] = {PG_SNAPSHOTOID, PG_SNAPSHOTOID, INT8OID};
+	Oid			part_types[2] = {PG_SNAPSHOTOID, INT8OID};
+	Datum		args[3];
+	Datum		lower;
+	Datum		upper;
+	int64		after;
+	int64		last = 0;
+	uint64		n;
+	uint64		i;
+	bool		isnull;
+	bool		stopped = false;
+	HASHCTL		ctl;
+	HTAB	   *heard;
+	int			handled = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	/* one snapshot for the cursor, the events and the update */
+	XactIsoLevel = XACT_REPEATABLE_READ;
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	if (!OidIsValid(relay_table()))
+	{
+		PopActiveSnapshot();
+		SPI_finish();
+		CommitTransactionCommand();
+		return -1;
+	}
+
+	if (tc_execute_kept(&cursor_plan, cursor_sql, 0, NULL, NULL, NULL,
+						SPI_OK_SELECT) != 1)
+		elog(ERROR, "task_cancel.notify_relay must hold one row");
+	lower = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						  &isnull);
+	upper = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+						  &isnull);
+	after = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 3, &isnull));
+	/* copied out of the tuple table, which the next statement frees */
+	lower = datumCopy(lower, false, -1);
+	upper = datumCopy(upper, false, -1);
+
+	args[0] = lower;
+	args[1] = upper;
+	args[2] = Int64GetDatum(after);
+	n = tc_execute_kept(&events_plan, events_sql, 3, events_types, args,
+						NULL, SPI_OK_SELECT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(Heard);
+	ctl.hash = heard_hash;
+	ctl.match = heard_match;
+	ctl.hcxt = CurrentMemoryContext;	/* SPI's: goes with SPI_finish() */
+	heard = hash_create("task_cancel relay", 64, &ctl,
+						HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *customer = SPI_getvalue(tuple, desc, 2);
+		char	   *txid = SPI_getvalue(tuple, desc, 3);
+		Heard	   *h;
+		bool		found;
+
+		h = hash_search(heard, &customer, HASH_ENTER, &found);
+		if (found && strcmp(h->txid, txid) != 0)
+		{
+			stopped = true;		/* the next transaction starts here */
+			break;
+		}
+		if (!found)
+		{
+			h->customer = customer;
+			h->txid = txid;
+			Async_Notify(TC_EVENTS_CHANNEL,
+						 strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ?
+						 customer : "");
+		}
+		last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		handled++;
+	}
+
+	if (stopped || n == TC_RELAY_BATCH)
+	{
+		args[0] = upper;
+		args[1] = Int64GetDatum(last);
+		tc_execute_kept(&part_plan, part_done_sql, 2, part_types, args, NULL,
+						SPI_OK_UPDATE);
+	}
+	else
+		tc_execute_kept(&done_plan, done_sql, 1, &events_types[1], &upper,
+						NULL, SPI_OK_UPDATE);
+
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	return (stopped || n == TC_RELAY_BATCH) ? Max(handled, 1) : handled;
+}
+
+/*
+ * prepared_transactions
+ *		Whether database dbid has prepared transactions, which may have
+ *		canceled something and commit later.
+ */
+static bool
+prepared_transactions(Oid dbid)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtype = OIDOID;
+	Datum		arg = ObjectIdGetDatum(dbid);
+	bool		any;
+
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	any = tc_execute_kept(&plan,
+						  "SELECT 1 FROM pg_catalog.pg_prepared_xacts AS p"
+						  "  JOIN pg_catalog.pg_database AS d ON d.datname = p.database"
+						  " WHERE d.oid = $1 LIMIT 1",
+						  1, &argtype, &arg, NULL, SPI_OK_SELECT) > 0;
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	return any;
+}
+
+/*
+ * relay_once_guarded
+ *		relay_once(), for the main loop: an error (most often the relay's
+ *		lock_timeout, when DDL such as DROP EXTENSION holds a table it
+ *		reads) is logged and undone, and the relay tries again a little
+ *		later instead of exiting without its hand-over.
+ */
+static int
+relay_once_guarded(void)
+{
+	MemoryContext loop_context = CurrentMemoryContext;
+	int			handled = 0;
+
+	PG_TRY();
+	{
+		handled = relay_once();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(loop_context);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 TC_RELAY_RETRY_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		handled = 1;			/* not idle: look again */
+	}
+	PG_END_TRY();
+	return handled;
+}
+
+/*
+ * hand_over
+ *		Take SHARE ROW EXCLUSIVE on notify_relay for this session (file
+ *		header); an exiting relay then reads until nothing is left.  Lets go
+ *		of the lock again.  False if the table is gone.
+ */
+static bool
+hand_over(Oid dbid, bool exiting)
+{
+	LockRelId	relid;
+
+	StartTransactionCommand();
+	relid.dbId = dbid;
+	relid.relId = relay_table();
+	/* waits for canceling transactions in their commit: no lock_timeout */
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	if (OidIsValid(relid.relId))
+		LockRelationIdForSession(&relid, ShareRowExclusiveLock);
+	SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
+					PGC_SUSET, PGC_S_OVERRIDE);
+	CommitTransactionCommand();
+	if (!OidIsValid(relid.relId))
+		return false;
+	if (exiting)
+	{
+		while (relay_once_guarded() > 0)
+			;
+	}
+	UnlockRelationIdForSession(&relid, ShareRowExclusiveLock);
+	return true;
+}
+
+/*
+ * tc_notify_relay_main
+ *		The relay: bgw_main_arg is the database.  Runs while there is work,
+ *		exits after TC_RELAY_IDLE_MS without (file header).
+ */
+void
+tc_notify_relay_main(Datum main_arg)
+{
+	Oid			dbid = DatumGetObjectId(main_arg);
+	LOCKTAG		tag;
+	TimestampTz last_work;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	pgstat_report_appname("task_cancel notify relay");
+
+	/* its own transactions may commit asynchronously: nothing waits */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
+	/*
+	 * The relay gives way to DDL: it waits for a table lock at most this
+	 * long, less than any sensible deadlock_timeout, so that in a deadlock
+	 * with, say, DROP EXTENSION it is always the relay that fails (and
+	 * tries again), never the operator's command.
+	 */
+	SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
+					PGC_SUSET, PGC_S_OVERRIDE);
+
+	relay_tag(&tag, dbid);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		proc_exit(0);			/* another relay runs */
+	if (!hand_over(dbid, false))
+		proc_exit(0);			/* the extension is gone */
+
+	last_work = GetCurrentTimestamp();
+	for (;;)
+	{
+		int			handled;
+
+		CHECK_FOR_INTERRUPTS();
+		handled = relay_once_guarded();
+		if (handled < 0)
+			proc_exit(0);		/* the extension is gone */
+		if (handled > 0)
+		{
+			last_work = GetCurrentTimestamp();
+			continue;
+		}
+		if (TimestampDifferenceExceeds(last_work, GetCurrentTimestamp(),
+									   TC_RELAY_IDLE_MS))
+		{
+			if (!prepared_transactions(dbid))
+				break;
+			last_work = GetCurrentTimestamp();	/* wait for their commit */
+		}
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 TC_RELAY_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+
+	/*
+	 * Idle: hand over.  Let go of L, wait for every canceling transaction
+	 * that may have seen it held, then read until nothing is left.
+	 */
+	LockRelease(&tag, ExclusiveLock, true);
+	(void) hand_over(dbid, true);
+	proc_exit(0);
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""The notification relay (1.3, src/notify_relay.c), through psycopg2: a
+background worker tells listeners of channel task_cancel_events about
+committed cancels a moment after they commit, so that canceling
+transactions keep group commit.  Listeners must hear exactly what they
+heard when each transaction notified at its own commit:
+
+1. one notification, payload the customer, for a committed cancel; none
+   for a rolled-back one, none for a cancel in a rolled-back savepoint,
+   none for a cancel that found nothing;
+2. one per customer per canceling transaction: two transactions that
+   cancel for the same customer are heard twice, though the relay sends
+   both in one batch;
+3. a prepared transaction: nothing after ROLLBACK PREPARED, one
+   notification after COMMIT PREPARED;
+4. the relay stops when it has had nothing to do for a second, and the next
+   cancel starts it again: nothing is lost across the hand-over;
+5. 32 clients canceling at once, some rolling back: every committed
+   (transaction, customer) heard exactly once, nothing else.
+
+Waits are bounded (a notification must arrive within 10 s; "nothing more"
+means nothing in the 1.5 s after the last expected one) and are not
+timings: how long the relay takes is measured by bench/notify_delay.
+Runs against the cluster in PGHOST/PGPORT; makes and drops its own
+database.  Prints "ok - ..." or "not ok - ..." per check; exit 1 on any
+failure.
+"""
+import collections
+import select
+import sys
+import threading
+import time
+
+import psycopg2
+
+from tap import admin, all_passed, check
+
+DB = "tc_relay"
+CHANNEL = "task_cancel_events"
+
+
+def connect(autocommit=True):
+    conn = psycopg2.connect(dbname=DB)
+    conn.autocommit = autocommit
+    return conn
+
+
+class Listener:
+    """A LISTENing connection that collects payloads."""
+
+    def __init__(self):
+        self.conn = connect()
+        self.conn.cursor().execute("LISTEN " + CHANNEL)
+        self.heard = []
+
+    def collect(self, expect, settle=1.5, limit=10.0):
+        """Collect until `expect` payloads arrived (at most `limit` s), then
+        for `settle` s more; return what arrived, and forget it."""
+        start = time.time()
+        quiet_from = None
+        while True:
+            now = time.time()
+            if len(self.heard) >= expect and quiet_from is None:
+                quiet_from = now
+            if quiet_from is not None and now - quiet_from >= settle:
+                break
+            if now - start >= limit + settle:
+                break
+            if select.select([self.conn], [], [], 0.05) != ([], [], []):
+                self.conn.poll()
+                while self.conn.notifies:
+                    self.heard.append(self.conn.notifies.pop(0).payload)
+        got, self.heard = self.heard, []
+        return got
+
+
+def cancel(cur, customer):
+    cur.execute("SELECT count(*) FROM task_cancel.cancel_tasks(%s, 'all', NULL, 1)",
+                (customer,))
+    return cur.fetchone()[0]
+
+
+def create(cur, customer, n=1):
+    cur.execute("SELECT count(task_cancel.create_task(%s, 'inbound_call'))"
+                "  FROM generate_series(1, %s)", (customer, n))
+
+
+def main():
+    admin("DROP DATABASE IF EXISTS " + DB)
+    admin("CREATE DATABASE " + DB)
+    setup = connect()
+    cur = setup.cursor()
+    cur.execute("CREATE EXTENSION task_cancel")
+    cur.execute("SELECT task_cancel.register_journey(1, 'Relay')")
+    listener = Listener()
+
+    # 1. committed, rolled back, rolled-back savepoint, nothing found
+    create(cur, "+1")
+    cancel(cur, "+1")
+    check(listener.collect(1) == ["+1"],
+          "a committed cancel is heard once, with the customer as payload")
+    w = connect(autocommit=False)
+    wc = w.cursor()
+    create(cur, "+2")
+    cancel(wc, "+2")
+    w.rollback()
+    wc.execute("SAVEPOINT s")
+    cancel(wc, "+2")
+    wc.execute("ROLLBACK TO SAVEPOINT s")
+    cancel(wc, "+nobody")
+    w.commit()
+    check(listener.collect(0) == [],
+          "nothing is heard of a rolled-back cancel, a rolled-back savepoint"
+          " or a cancel that found nothing")
+
+    # 2. two transactions of one customer: heard twice
+    create(cur, "+3", 2)
+    a, b = connect(autocommit=False), connect(autocommit=False)
+    a.cursor().execute("SELECT count(*) FROM task_cancel.cancel_tasks('+3', 'all', NULL, 1)"
+                       " WHERE false")  # a transaction that has begun
+    ac, bc = a.cursor(), b.cursor()
+    ac.execute("SELECT task_cancel.create_task('+3', 'voicemail')")
+    ac.execute("SELECT count(*) FROM task_cancel.cancel_tasks('+3', 'task_type', 'voicemail', 1)")
+    a.commit()
+    bc.execute("SELECT count(*) FROM task_cancel.cancel_tasks('+3', 'task_type', 'inbound_call', 1)")
+    b.commit()
+    got = listener.collect(2)
+    check(got == ["+3", "+3"],
+          "two transactions canceling for one customer are heard twice (got %r)" % got)
+    a.close()
+    b.close()
+
+    # 3. prepared transactions
+    create(cur, "+4")
+    create(cur, "+5")
+    p = connect(autocommit=False)
+    pc = p.cursor()
+    cancel(pc, "+4")
+    pc.execute("PREPARE TRANSACTION 'tc_relay_4'")
+    p.commit()
+    p.autocommit = True
+    pc.execute("ROLLBACK PREPARED 'tc_relay_4'")
+    check(listener.collect(0) == [], "nothing is heard after ROLLBACK PREPARED")
+    p.autocommit = False
+    cancel(pc, "+5")
+    pc.execute("PREPARE TRANSACTION 'tc_relay_5'")
+    p.commit()
+    p.autocommit = True
+    pc.execute("COMMIT PREPARED 'tc_relay_5'")
+    check(listener.collect(1) == ["+5"], "a cancel committed with COMMIT PREPARED is heard once")
+    p.close()
+
+    # 4. the relay stops when idle and starts again
+    deadline = time.time() + 10
+    running = True
+    while running and time.time() < deadline:
+        time.sleep(0.2)
+        cur.execute("SELECT count(*) FROM pg_stat_activity"
+                    " WHERE backend_type = 'task_cancel notify relay'")
+        running = cur.fetchone()[0] > 0
+    create(cur, "+6")
+    cancel(cur, "+6")
+    check(not running and listener.collect(1) == ["+6"],
+          "after the relay stopped for want of work, the next cancel is heard")
+
+    # 5. 32 clients at once
+    customers = ["+7%03d" % i for i in range(64)]
+    for c in customers:
+        create(cur, c, 3)
+    expected = collections.Counter()
+    lock = threading.Lock()
+    errors = []
+
+    def client(n):
+        conn = connect(autocommit=False)
+        ccur = conn.cursor()
+        try:
+            for i in range(6):
+                c = customers[(n * 7 + i * 13) % len(customers)]
+                ccur.execute("SELECT count(*) FROM task_cancel.cancel_tasks(%s, 'all', NULL, 1)",
+                             (c,))
+                found = ccur.fetchone()[0]
+                if i % 3 == 2:
+                    conn.rollback()
+                    continue
+                conn.commit()
+                if found:
+                    with lock:
+                        expected[c] += 1
+                ccur.execute("SELECT task_cancel.create_task(%s, 'inbound_call')", (c,))
+                conn.commit()
+        except Exception as e:  # a deadlock between two cancels of one customer may be retried; record it
+            with lock:
+                errors.append(repr(e))
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = collections.Counter(listener.collect(sum(expected.values())))
+    check(not errors and got == expected,
+          "32 clients: every committed (transaction, customer) heard exactly once"
+          " (%d expected, %d heard, errors %r)" % (sum(expected.values()),
+                                                    sum(got.values()), errors[:2]))
+
+    listener.conn.close()
+    setup.close()
+    # the relay lets go of the database within a second or two
+    for attempt in range(20):
+        try:
+            admin("DROP DATABASE " + DB)
+            break
+        except psycopg2.Error:
+            time.sleep(0.5)
+    sys.exit(0 if all_passed() else 1)
+
+
+if __name__ == "__main__":
+    main()
