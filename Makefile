@@ -87,7 +87,7 @@ endif
 
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" task_cancel.control)
 
-.PHONY: demo test deps deb dist test-deb bench bench-quick reliability reliability-quick
+.PHONY: demo test deps deb dist test-deb bench bench-quick bench-commits reliability reliability-quick
 
 deps:
 	test/install-deps
@@ -153,6 +153,15 @@ bench-quick: deps
 	$(MAKE) all
 	test/as-root $(MAKE) install
 	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run quick 2>log/cluster.log
+
+# Commit throughput with fsync and synchronous commit on, against the 1.0
+# tree (bench/commits), and how long after a commit listeners hear of a
+# cancel (bench/notify_delay).
+bench-commits: deps
+	$(MAKE) all
+	test/as-root $(MAKE) install
+	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/commits 2>log/cluster.log
+	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/notify_delay 2>log/cluster.log
 
 # Soak, hostile input, memory, crash and valgrind (test/reliability/run);
 # the quick variant is what CI runs.
