@@ -934,6 +934,39 @@ check_event(Relation rel, HeapTuple row)
 }
 
 /*
+ * events_sequence
+ *		The identity sequence of cancel_events.id, for rel (cancel_events
+ *		itself, or on a Citus node one of its shards, whose ids come from
+ *		the table's sequence on that node).  Kept for the backend, looked up
+ *		again after any relcache invalidation (columns.c).
+ */
+static Oid
+events_sequence(Relation rel)
+{
+	static Oid	for_rel = InvalidOid;
+	static uint64 epoch = 0;
+	static Oid	sequence = InvalidOid;
+
+	if (RelationGetRelid(rel) != for_rel || epoch != tc_relcache_epoch())
+	{
+		uint64		now = tc_relcache_epoch();
+		Oid			logical = get_relname_relid("cancel_events",
+												RelationGetNamespace(rel));
+		Relation	events;
+
+		if (!OidIsValid(logical))
+			elog(ERROR, "relation \"cancel_events\" does not exist");
+		events = table_open(logical, AccessShareLock);
+		sequence = tc_identity_sequence(events,
+										tc_column_number(events, "id", false));
+		table_close(events, AccessShareLock);
+		for_rel = RelationGetRelid(rel);
+		epoch = now;
+	}
+	return sequence;
+}
+
+/*
  * tc_stamp_cancel_event
  *		BEFORE INSERT OR UPDATE FOR EACH ROW trigger on cancel_events.
  *
@@ -986,26 +1019,17 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 						RelationGetDescr(rel), &id_null);
 	if (tc_event_order_applies(id_null))
 	{
-		Oid			logical = get_relname_relid("cancel_events",
-												RelationGetNamespace(rel));
-		Relation	events;
 		AttrNumber	customer_col;
 		Datum		customer;
 		bool		customer_null;
 
-		if (!OidIsValid(logical))
-			elog(ERROR, "relation \"cancel_events\" does not exist");
 		customer_col = tc_column_number(rel, "customer", false);
 		customer = heap_getattr(trigdata->tg_trigtuple, customer_col,
 								RelationGetDescr(rel), &customer_null);
 		/* a NULL customer fails the NOT NULL check after this trigger */
 		if (!customer_null)
 			tc_event_order_wait(rel, customer, customer_col, attnums[1]);
-		events = table_open(logical, AccessShareLock);
-		values[1] = Int64GetDatum(nextval_internal(tc_identity_sequence(events,
-																		tc_column_number(events, "id", false)),
-												   false));
-		table_close(events, AccessShareLock);
+		values[1] = Int64GetDatum(nextval_internal(events_sequence(rel), false));
 		nulls[1] = false;
 		ncols = 2;
 	}

@@ -218,9 +218,18 @@ tc_event_order_applies(bool id_null)
 static Oid
 customer_index(Relation rel, AttrNumber customer_col, AttrNumber id_col)
 {
-	List	   *indexes = RelationGetIndexList(rel);
+	static Oid	for_rel = InvalidOid;
+	static uint64 epoch = 0;
+	static Oid	found = InvalidOid;
+	uint64		now = tc_relcache_epoch();
+	List	   *indexes;
 	ListCell   *lc;
-	Oid			found = InvalidOid;
+
+	/* kept until any relcache invalidation (columns.c) */
+	if (RelationGetRelid(rel) == for_rel && epoch == now)
+		return found;
+	found = InvalidOid;
+	indexes = RelationGetIndexList(rel);
 
 	foreach(lc, indexes)
 	{
@@ -242,6 +251,8 @@ customer_index(Relation rel, AttrNumber customer_col, AttrNumber id_col)
 		}
 	}
 	list_free(indexes);
+	for_rel = RelationGetRelid(rel);
+	epoch = now;
 	return found;
 }
 
