@@ -87,7 +87,7 @@ endif
 
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" task_cancel.control)
 
-.PHONY: demo test deps deb dist test-deb bench bench-quick bench-commits reliability reliability-quick
+.PHONY: demo test private-install deps deb dist test-deb bench bench-quick bench-commits reliability reliability-quick
 
 deps:
 	test/install-deps
@@ -98,20 +98,41 @@ deps:
 # enabled: the tests prove that every cancel can be prepared (2PC).  Commit
 # timestamps let test/commit_order compare the order a consumer received
 # events in with the order of the commits.
-VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10 -o track_commit_timestamp=on
+#
+# They use a private installation, not the system's: "make install
+# DESTDIR=..." into a directory of their own under /tmp (the server, which
+# runs as postgres, must be able to read it wherever the tree is), found
+# by the throw-away clusters through Debian's extension_destdir setting.
+# So they never replace the task_cancel.so of a running system server;
+# "make install" is the one command that installs.  Scripts that start
+# clusters of their own pass the setting on (TC_EXTENSION_DESTDIR).
+PG_CONFIG_BINDIR := $(shell $(PG_CONFIG) --bindir 2>/dev/null)
+PRIVATE_INSTALL := /tmp/task_cancel-$(shell id -u)-$(shell echo '$(CURDIR)' | md5sum | cut -c1-8)
+export TC_EXTENSION_DESTDIR = $(PRIVATE_INSTALL)
+VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10 -o track_commit_timestamp=on -o extension_destdir=$(PRIVATE_INSTALL)
+
+# Build quietly and install into PRIVATE_INSTALL; say so once.
+private-install:
+	@$(MAKE) -s all >log/build.log 2>&1 || { cat log/build.log; exit 1; }
+	@$(PG_CONFIG_BINDIR)/postgres --describe-config 2>/dev/null | grep -q '^extension_destdir' || \
+	  { echo "This PostgreSQL has no extension_destdir setting (Debian's packages have it); use make install and make installcheck." >&2; exit 1; }
+	@rm -rf $(PRIVATE_INSTALL)
+	@$(MAKE) -s install DESTDIR=$(PRIVATE_INSTALL) >>log/build.log 2>&1 || { cat log/build.log; exit 1; }
+	@chmod -R a+rX $(PRIVATE_INSTALL)
+	@echo "task_cancel built and installed privately in $(PRIVATE_INSTALL) (the system's PostgreSQL is left alone)"
 
 # The main job: sample data, every mode, an accept racing a cancel.
 demo: deps
-	$(MAKE) all
-	test/as-root $(MAKE) install
-	$(VIRTUALENV) demo/run 2>log/cluster.log
+	@mkdir -p log
+	@$(MAKE) -s private-install
+	@$(VIRTUALENV) demo/run 2>log/cluster.log
 
 # Everything: pg_regress, isolation specs, dump round trip.  test/run
 # leaves its "N passed, M failed" line in log/summary, printed here last,
 # after pg_virtualenv has removed the cluster.
 test: deps
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	@rm -f log/summary
 	@$(VIRTUALENV) test/run 2>log/cluster.log; rc=$$?; \
 	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
@@ -144,22 +165,22 @@ BENCH_CLUSTER = -o shared_buffers=4GB -o synchronous_commit=off \
 
 bench: deps
 	test/install-deps --bench
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run full 2>log/cluster.log
 
 bench-quick: deps
 	test/install-deps --bench
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	$(VIRTUALENV) $(BENCH_CLUSTER) bench/run quick 2>log/cluster.log
 
 # Commit throughput with fsync and synchronous commit on, against the 1.0
 # tree (bench/commits), and how long after a commit listeners hear of a
 # cancel (bench/notify_delay).
 bench-commits: deps
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/commits 2>log/cluster.log
 	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/notify_delay 2>log/cluster.log
 
@@ -167,11 +188,11 @@ bench-commits: deps
 # the quick variant is what CI runs.
 reliability: deps
 	test/install-deps --reliability
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	$(VIRTUALENV) test/reliability/run 2>log/cluster.log
 
 reliability-quick: deps
-	$(MAKE) all
-	test/as-root $(MAKE) install
+	@mkdir -p log
+	@$(MAKE) -s private-install
 	$(VIRTUALENV) test/reliability/run quick 2>log/cluster.log
