@@ -134,7 +134,7 @@ test: deps
 	@mkdir -p log
 	@$(MAKE) -s private-install
 	@rm -f log/summary
-	@TC_SUMMARY_BY_MAKE=1 $(VIRTUALENV) test/run 2>log/cluster.log; rc=$$?; \
+	@export TC_SUMMARY_BY_MAKE=1; $(VIRTUALENV) test/run 2>log/cluster.log; rc=$$?; \
 	  [ -s log/summary ] || echo "0 passed, 1 failed (see log/cluster.log)" >log/summary; \
 	  cat log/summary; exit $$rc
 
