@@ -54,3 +54,79 @@ COMMENT ON COLUMN task_cancel.notify_relay.upper IS 'The batch being notified: t
 COMMENT ON COLUMN task_cancel.notify_relay.after_id IS 'Of that batch, events up to this id are notified';
 INSERT INTO task_cancel.notify_relay (lower) VALUES (pg_catalog.pg_current_snapshot());
 REVOKE ALL ON TABLE task_cancel.notify_relay FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- For support staff: the open tasks, and internal objects marked as such
+-------------------------------------------------------------------------------
+
+/*
+ * "Why is this task still waiting?"  past_tasks shows what ended; this
+ * shows what has not, with the answer in words and the three facts that
+ * decide whether a journey's Cancel Task block may still cancel it.  Like
+ * past_tasks it reads tasks with the rights of the extension's owner, so
+ * a role granted SELECT on the view needs nothing on tasks.
+ */
+CREATE VIEW task_cancel.open_tasks AS
+SELECT t.id AS task_id,
+       t.customer,
+       t.task_type,
+       t.campaign_id,
+       t.journey_id,
+       t.agent,
+       t.status,
+       t.created_at,
+       t.expires_at,
+       CASE t.status
+           WHEN 'pending'  THEN 'waiting in the queue for an agent'
+           WHEN 'reserved' THEN 'offered to agent ' || t.agent || ', not yet accepted'
+           WHEN 'assigned' THEN 'accepted by agent ' || t.agent || ': no journey cancels it now'
+           WHEN 'wrapping' THEN 'agent ' || t.agent || ' is wrapping up: no journey cancels it now'
+       END AS state,
+       tt.cancelable,
+       EXISTS (SELECT FROM task_cancel.blocked_customers AS b
+                WHERE b.customer = t.customer) AS customer_blocked,
+       COALESCE(t.expires_at < pg_catalog.now(), false) AS past_deadline
+  FROM task_cancel.tasks AS t
+  JOIN task_cancel.task_types AS tt ON tt.name = t.task_type
+ WHERE t.completed_at IS NULL AND t.canceled_at IS NULL;
+COMMENT ON VIEW task_cancel.open_tasks IS
+    'Open Tasks for support staff: tasks not yet completed or canceled, and why each is still there';
+COMMENT ON COLUMN task_cancel.open_tasks.task_id IS 'Task id';
+COMMENT ON COLUMN task_cancel.open_tasks.customer IS 'The contact: phone number in E.164 or a contact id';
+COMMENT ON COLUMN task_cancel.open_tasks.task_type IS 'Kind of task, see task_types';
+COMMENT ON COLUMN task_cancel.open_tasks.campaign_id IS 'Campaign that created the task, null when none';
+COMMENT ON COLUMN task_cancel.open_tasks.journey_id IS 'Journey that created the task, null when none';
+COMMENT ON COLUMN task_cancel.open_tasks.agent IS 'Agent the task is offered to or accepted by, null while queued';
+COMMENT ON COLUMN task_cancel.open_tasks.status IS 'pending, reserved, assigned or wrapping';
+COMMENT ON COLUMN task_cancel.open_tasks.created_at IS 'When the task was created';
+COMMENT ON COLUMN task_cancel.open_tasks.expires_at IS 'Its queue deadline, null when none';
+COMMENT ON COLUMN task_cancel.open_tasks.state IS 'Why it is still open, in words';
+COMMENT ON COLUMN task_cancel.open_tasks.cancelable IS 'Whether its type may be canceled by a journey at all';
+COMMENT ON COLUMN task_cancel.open_tasks.customer_blocked IS 'Whether the customer is on the block list';
+COMMENT ON COLUMN task_cancel.open_tasks.past_deadline IS 'Past its deadline: never handed out again, canceled by the next sweep';
+REVOKE ALL ON TABLE task_cancel.open_tasks FROM PUBLIC;
+
+/*
+ * psql's describe commands show comments; those of the objects nobody
+ * calls or reads directly now say so first.
+ */
+COMMENT ON FUNCTION task_cancel.status_guard() IS
+    'Internal trigger: allow only the task status transitions of the lifecycle, keep cancel audit columns immutable, and keep every updated row valid';
+COMMENT ON FUNCTION task_cancel.lookup_changed() IS
+    'Internal trigger: tell every backend''s lookup cache that journeys, task_types or campaigns changed (fires also under session_replication_role = replica)';
+COMMENT ON FUNCTION task_cancel.block_list_guard() IS
+    'Internal trigger: a new cancelable task of a blocked customer is created canceled';
+COMMENT ON FUNCTION task_cancel.stamp_cancel_event() IS
+    'Internal trigger: record the writing transaction in cancel_events.txid, draw ids in commit order per customer; events never change';
+COMMENT ON FUNCTION task_cancel.check_new_task() IS
+    'Internal trigger: a new task row must be valid (customer, status, agent, completed_at, cancel audit), and a task created now has a customer of at most 1,000 bytes; releases the block-list lock of the insert';
+COMMENT ON FUNCTION task_cancel.prepare_node() IS
+    'Internal, part of distribute() that each Citus node runs for itself: its own range of ids, and the grants Citus does not propagate';
+COMMENT ON FUNCTION task_cancel.distribute_objects() IS
+    'Internal, part of distribute(), committed on its own: tables distributed by customer, lookup tables as reference tables, per-customer functions delegated';
+COMMENT ON TABLE task_cancel.event_cursor_origin IS
+    'Internal: identity of this database''s event history, written into every cursor of cancel_events_since(); not dumped (cursors also name the WAL timeline, so a fork of the history refuses them)';
+COMMENT ON TABLE task_cancel.event_purges IS
+    'Internal: purges of cancel events, for cancel_events_since() to refuse cursors that had not read what was purged; not dumped';
+COMMENT ON TABLE task_cancel.notify_relay IS
+    'Internal: where the notification relay has got to (one row; not dumped)';
