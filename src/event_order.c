@@ -275,7 +275,11 @@ writer_in_progress(Relation rel, Datum customer, AttrNumber customer_col,
 	InitDirtySnapshot(dirty);
 	if (OidIsValid(indexid))
 	{
-		Relation	irel = index_open(indexid, AccessShareLock);
+		/*
+		 * No lock of our own: the insert that fires this trigger opened the
+		 * table's indexes, and holds ROW EXCLUSIVE on each (ExecOpenIndices).
+		 */
+		Relation	irel = index_open(indexid, NoLock);
 		ScanKeyData key;
 		IndexScanDesc scan;
 
@@ -289,7 +293,7 @@ writer_in_progress(Relation rel, Datum customer, AttrNumber customer_col,
 			!TransactionIdIsCurrentTransactionId(dirty.xmin))
 			writer = dirty.xmin;
 		index_endscan(scan);
-		index_close(irel, AccessShareLock);
+		index_close(irel, NoLock);
 	}
 	else
 	{

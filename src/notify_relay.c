@@ -181,9 +181,18 @@ relay_tag(LOCKTAG *tag, Oid dbid)
 static Oid
 relay_table(void)
 {
-	Oid			nsp = get_namespace_oid("task_cancel", true);
+	static uint64 epoch = 0;
+	static Oid	table = InvalidOid;
+	uint64		now = tc_relcache_epoch();
+	Oid			nsp;
 
-	return OidIsValid(nsp) ? get_relname_relid("notify_relay", nsp) : InvalidOid;
+	/* asked at every cancel: kept until a relcache invalidation (columns.c) */
+	if (epoch == now)
+		return table;
+	nsp = get_namespace_oid("task_cancel", true);
+	table = OidIsValid(nsp) ? get_relname_relid("notify_relay", nsp) : InvalidOid;
+	epoch = now;
+	return table;
 }
 
 /*
