@@ -503,8 +503,10 @@ put_canceled_rows(ReturnSetInfo *rsinfo, SPITupleTable *locked, uint64 n,
 
 /*
  * check_customers
- *		Raise 22004 if the customers array is NULL or holds a NULL, and
- *		22023 if it holds an empty string.
+ *		Raise 22004 if the customers array is NULL or holds a NULL, 22023
+ *		if it holds an empty string, and 22001 if it holds a customer
+ *		longer than TC_MAX_CUSTOMER_BYTES (as tc_customer_arg() does for
+ *		one customer).
  */
 static ArrayType *
 check_customers(FunctionCallInfo fcinfo)
@@ -533,6 +535,7 @@ check_customers(FunctionCallInfo fcinfo)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("customers must not contain an empty string")));
+		tc_check_customer_length(elems[i], NULL, InvalidAttrNumber);
 	}
 	pfree(elems);
 	pfree(elem_nulls);
@@ -577,8 +580,9 @@ audit_of(const CancelRequest *req)
  * the caller's transaction, and returns them ordered by task_id.  Locks the
  * rows it cancels in ascending id order and holds the locks until the
  * caller's transaction ends.  Errors are those of parse_request(),
- * parse_journey(), resolve_journey() and resolve_request(), plus
- * 22004/22023 for a NULL or empty customer.
+ * parse_journey(), resolve_journey() and resolve_request(), plus those of
+ * tc_customer_arg(): 22004 for a NULL customer, 22023 for an empty one or
+ * an array literal (a list sent as text), 22001 for a too long one.
  *
  * with_events (1.1) also writes the customer's cancel_events row, points
  * the tasks at it and queues the notification (cancel_write.c); without it
@@ -595,7 +599,7 @@ cancel_one(FunctionCallInfo fcinfo, bool with_events)
 	SPITupleTable *locked;
 	uint64		n;
 
-	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	parse_request(fcinfo, &req);
 	parse_journey(fcinfo, &req);
 
@@ -819,7 +823,7 @@ tc_preview_cancel(PG_FUNCTION_ARGS)
 	SPITupleTable *found;
 	uint64		n;
 
-	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	parse_request(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);
