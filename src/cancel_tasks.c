@@ -37,7 +37,10 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type_d.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
@@ -193,13 +196,68 @@ WAITING_AND_MATCHING
 "   FOR NO KEY UPDATE";
 
 /*
+ * parse_campaign_id
+ *		The campaign id that arg, the arg of mode "campaign", spells: a
+ *		decimal integer, with an optional sign and surrounding white space,
+ *		as bigint input reads it.
+ *
+ * Raises 22P02 for anything else and 22003 for a number beyond bigint,
+ * the SQLSTATEs of bigint input; but the message says that the campaign
+ * argument is wrong, where int8in() would only name "type bigint".
+ * Parsed here rather than by int8in(), whose syntax grows with the major
+ * version (16 accepts "0x2A" and "1_000"): a campaign id reads the same
+ * on every version.
+ */
+static int64
+parse_campaign_id(const char *arg)
+{
+	const char *p = arg;
+	bool		negative = false;
+	bool		digits = false;
+	bool		overflow = false;
+	int64		value = 0;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '+' || *p == '-')
+		negative = (*p++ == '-');
+	/* accumulate negatively: -9223372036854775808 has no positive twin */
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		digits = true;
+		if (!overflow &&
+			(pg_mul_s64_overflow(value, 10, &value) ||
+			 pg_sub_s64_overflow(value, *p - '0', &value)))
+			overflow = true;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+
+	if (!digits || *p != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid campaign id \"%s\"", arg),
+				 errdetail("In mode \"campaign\", arg is the id of a campaign: an integer."),
+				 errhint("Pass the id as text, for example '42'.")));
+	if (!overflow && !negative && value == PG_INT64_MIN)
+		overflow = true;
+	if (overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("campaign id \"%s\" is out of range", arg),
+				 errdetail("Campaign ids are of type bigint.")));
+
+	return negative ? value : -value;
+}
+
+/*
  * parse_request
  *		Check mode and arg (arguments 1 and 2) and fill the argument part
  *		of req.
  *
- * Raises 22023 for a missing or unknown mode, for an argument that does not
- * fit the mode, and 22P02 for a campaign id that is not an integer (from
- * the bigint input function itself).
+ * Raises 22023 for a missing or unknown mode and for an argument that does
+ * not fit the mode, and parse_campaign_id()'s 22P02 or 22003 for a
+ * campaign id that is not a bigint.
  */
 static void
 parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
@@ -241,8 +299,7 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cancel mode \"campaign\" needs a campaign id as arg")));
-		req->campaign_id = DatumGetInt64(DirectFunctionCall1(int8in,
-															 CStringGetDatum(arg)));
+		req->campaign_id = parse_campaign_id(arg);
 	}
 	else
 		ereport(ERROR,
