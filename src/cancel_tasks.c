@@ -107,8 +107,16 @@ typedef struct CancelRequest
  * to concurrent update) instead of acting on a row the snapshot did not
  * see; the caller retries.
  *
- * The rows it returns, in id order, are the function's result: the status
- * each had when locked is its previous_status.  The second statement runs
+ * The rows it returns are the function's result: the status each had when
+ * locked is its previous_status.  They are sorted once more above the
+ * lock, by the values locked: the inner ORDER BY sorts the versions the
+ * snapshot saw, and EvalPlanQual puts a row's newest version where its old
+ * one was.  A task whose id an operator changed meanwhile (or, in the
+ * array form, that moved to another customer of the array) would come out
+ * of order; the result must be ordered by task_id (the array form: by
+ * customer, then task_id), as the fast path (cancel_direct.c) orders it.
+ * The planner never drops the outer sort, since LockRows' output is not
+ * known to be sorted for that very reason.  The second statement runs
  * only when something was locked, and cancels exactly those rows.  Nobody
  * else can change them while we hold their locks, so it neither waits nor
  * re-checks; the status trigger checks each move into "canceled" as for
@@ -131,12 +139,14 @@ typedef struct CancelRequest
 "   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
 
 static const char *const lock_one_sql =
+"SELECT l.* FROM ("
 "SELECT t.id, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
 WAITING_AND_MATCHING
 " ORDER BY t.id"
-"   FOR NO KEY UPDATE";
+"   FOR NO KEY UPDATE"
+") AS l ORDER BY l.id";
 
 static const char *const update_one_sql =
 "UPDATE task_cancel.tasks"
@@ -169,12 +179,14 @@ WAITING_AND_MATCHING
  * duplicates in the array harmless.
  */
 static const char *const lock_many_sql =
+"SELECT l.* FROM ("
 "SELECT t.id, t.customer, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = ANY ($1)"
 WAITING_AND_MATCHING
 " ORDER BY t.customer, t.id"
-"   FOR NO KEY UPDATE";
+"   FOR NO KEY UPDATE"
+") AS l ORDER BY l.customer, l.id";
 
 /*
  * On Citus (src/citus.c), where a locking statement must stay within one
