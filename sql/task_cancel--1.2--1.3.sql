@@ -130,3 +130,38 @@ COMMENT ON TABLE task_cancel.event_purges IS
     'Internal: purges of cancel events, for cancel_events_since() to refuse cursors that had not read what was purged; not dumped';
 COMMENT ON TABLE task_cancel.notify_relay IS
     'Internal: where the notification relay has got to (one row; not dumped)';
+
+
+-------------------------------------------------------------------------------
+-- Untyped parameters resolve to one cancel_task (src/cancel_task.c;
+-- test/sql/untyped_params.sql)
+-------------------------------------------------------------------------------
+
+/*
+ * Drivers such as node-pg send every parameter untyped.  With both of
+ * cancel_task(task_id, agent, reason DEFAULT NULL, end_campaigns DEFAULT
+ * false) and the customer-first cancel_task(customer, task_id, agent,
+ * reason DEFAULT NULL, end_campaigns DEFAULT false) of 1.2, three or four
+ * untyped arguments fit both, and PostgreSQL refuses the call (42725,
+ * "function ... is not unique").  The customer-first form loses its
+ * defaults: it now takes exactly five arguments, the id-only form two to
+ * four, and no call fits both.
+ *
+ * CREATE OR REPLACE cannot remove a default, and DROP + CREATE would give
+ * the function a new oid: the GRANTs on it would have to be made again
+ * inside this script, where PostgreSQL records every GRANT as the
+ * extension's own initial privilege (pg_init_privs), which pg_dump then
+ * leaves out: the role's grant would be lost at the next dump and
+ * restore.  On Citus the function would also have to be delegated again.
+ * So the defaults are removed from the catalog row itself, the way
+ * PostgreSQL's own contrib upgrade scripts change what ALTER FUNCTION
+ * cannot ("update procedure signatures the hard way", hstore--1.5--1.6):
+ * same oid, owner, ACL, COMMENT and dependencies.  The defaults were
+ * constants, which record no dependency, so none is left behind.  An
+ * updated database and a fresh one dump the same definition
+ * (test/upgrade/run).
+ */
+UPDATE pg_catalog.pg_proc
+   SET pronargdefaults = 0,
+       proargdefaults = NULL
+ WHERE oid = 'task_cancel.cancel_task(text, bigint, text, text, boolean)'::pg_catalog.regprocedure;

@@ -46,6 +46,45 @@ tc_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 }
 
 /*
+ * tc_customer_arg
+ *		Return customer argument argno: one customer, as tc_text_arg()
+ *		returns it.
+ *
+ * Besides 22004 for NULL and 22023 for the empty string:
+ *
+ *	- 22023 for an array literal, text whose first character is "{" and
+ *	  whose last is "}".  Drivers send a native list as one untyped value,
+ *	  and PostgreSQL then prefers the text overload of cancel_tasks() to
+ *	  the text[] one: the list would be taken for one customer named
+ *	  "{a,b}" and silently match nothing.  Functions without an array form
+ *	  refuse it too, so that no task is created for, and no block recorded
+ *	  of, a customer that cancel_tasks() refuses.  Checked before the
+ *	  length: a long list is a list, not a long customer.
+ *	- 22001 for more than TC_MAX_CUSTOMER_BYTES bytes, the limit that
+ *	  create_task() and the row rules apply (task_row_check.c): no task
+ *	  can hold such a customer, and block_customer() would otherwise fail
+ *	  in the index of blocked_customers with 54000.
+ */
+text *
+tc_customer_arg(FunctionCallInfo fcinfo, int argno)
+{
+	text	   *customer = tc_text_arg(fcinfo, argno, "customer");
+	const char *data = VARDATA_ANY(customer);
+	Size		len = VARSIZE_ANY_EXHDR(customer);
+
+	if (data[0] == '{' && data[len - 1] == '}')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customer must not be an array literal"),
+				 errdetail("A customer that starts with \"{\" and ends with \"}\" is a list sent as one text value."),
+				 errhint("Pass a list as text[] (in a driver, $1::text[]) to the array form cancel_tasks(text[], ...), or call this function once per customer.")));
+	tc_check_customer_length(PointerGetDatum(customer), NULL,
+							 InvalidAttrNumber);
+
+	return customer;
+}
+
+/*
  * tc_int64_arg
  *		Return bigint argument argno, which must not be NULL (else 22004).
  */

@@ -462,10 +462,11 @@ journey_name(int64 journey_id)
  *
  * Records the block (blocking again keeps the first record) and cancels
  * every waiting, cancelable task of the customer now; returns how many.
- * customer or reason NULL: 22004, empty: 22023; journey_id not registered:
- * 22023.  Waits for transactions recording a block of, or creating a task
- * for, the same customer (file header); takes the customer's bucket lock
- * in exclusive mode and releases it at once.  Locks the blocked_customers
+ * customer or reason NULL: 22004, empty: 22023; the customer an array
+ * literal: 22023, too long: 22001 (tc_customer_arg()); journey_id not
+ * registered: 22023.  Waits for transactions recording a block of, or
+ * creating a task for, the same customer (file header); takes the
+ * customer's bucket lock in exclusive mode and releases it at once.  Locks the blocked_customers
  * row, then the tasks in ascending id order, until the transaction ends.  Under REPEATABLE READ or SERIALIZABLE, 40001 if a
  * waiting task committed that the transaction's snapshot cannot see.
  */
@@ -475,7 +476,7 @@ tc_block_customer(PG_FUNCTION_ARGS)
 	static SPIPlanPtr insert_plan = NULL;
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr check_plan = NULL;
-	Datum		customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	Datum		customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	Datum		reason = PointerGetDatum(tc_text_arg(fcinfo, 1, "reason"));
 	bool		has_journey = !PG_ARGISNULL(2);
 	Oid			insert_types[3] = {TEXTOID, TEXTOID, INT8OID};
@@ -586,13 +587,14 @@ tc_block_customer(PG_FUNCTION_ARGS)
  * unblock_customer(customer text) RETURNS boolean
  *
  * Takes the customer off the block list; true if they were on it.  Tasks
- * already canceled stay canceled.  customer NULL: 22004, empty: 22023.
+ * already canceled stay canceled.  customer NULL: 22004, empty or an array
+ * literal: 22023, too long: 22001 (tc_customer_arg()).
  */
 Datum
 tc_unblock_customer(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan = NULL;
-	Datum		customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	Datum		customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	Oid			argtype = TEXTOID;
 	uint64		n;
 

@@ -99,9 +99,11 @@ named_task_cancelable(HeapTuple row, TupleDesc desc, const char *agent)
  *
  * Returns what it canceled, ordered by task_id.  task_id, agent or
  * end_campaigns NULL: 22004; agent or reason empty: 22023 (pass NULL for
- * the default reason, which names the agent and the button).  Rows locked:
- * the named task and, with end_campaigns, the customer's waiting campaign
- * tasks, in ascending id order, until the caller's transaction ends.
+ * the default reason, which names the agent and the button); the
+ * customer-first form's customer as tc_customer_arg() checks it.  Rows
+ * locked: the named task and, with end_campaigns, the customer's waiting
+ * campaign tasks, in ascending id order, until the caller's transaction
+ * ends.
  *
  * The customer-first form skips the first statement: the router already
  * knows the customer, and a task of that id belonging to someone else is
@@ -115,7 +117,7 @@ cancel_named_task(FunctionCallInfo fcinfo, bool with_customer)
 	static SPIPlanPtr lock_plan = NULL;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			a = with_customer ? 1 : 0;	/* task_id's argument */
-	text	   *customer = with_customer ? tc_text_arg(fcinfo, 0, "customer") : NULL;
+	text	   *customer = with_customer ? tc_customer_arg(fcinfo, 0) : NULL;
 	int64		task_id = tc_int64_arg(fcinfo, a, "task_id");
 	text	   *agent = tc_text_arg(fcinfo, a + 1, "agent");
 	text	   *reason = PG_ARGISNULL(a + 2) ? NULL :

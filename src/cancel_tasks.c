@@ -37,7 +37,10 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type_d.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
@@ -104,8 +107,16 @@ typedef struct CancelRequest
  * to concurrent update) instead of acting on a row the snapshot did not
  * see; the caller retries.
  *
- * The rows it returns, in id order, are the function's result: the status
- * each had when locked is its previous_status.  The second statement runs
+ * The rows it returns are the function's result: the status each had when
+ * locked is its previous_status.  They are sorted once more above the
+ * lock, by the values locked: the inner ORDER BY sorts the versions the
+ * snapshot saw, and EvalPlanQual puts a row's newest version where its old
+ * one was.  A task whose id an operator changed meanwhile (or, in the
+ * array form, that moved to another customer of the array) would come out
+ * of order; the result must be ordered by task_id (the array form: by
+ * customer, then task_id), as the fast path (cancel_direct.c) orders it.
+ * The planner never drops the outer sort, since LockRows' output is not
+ * known to be sorted for that very reason.  The second statement runs
  * only when something was locked, and cancels exactly those rows.  Nobody
  * else can change them while we hold their locks, so it neither waits nor
  * re-checks; the status trigger checks each move into "canceled" as for
@@ -128,12 +139,14 @@ typedef struct CancelRequest
 "   AND ($3::pg_catalog.int8 IS NULL OR t.campaign_id = $3)"
 
 static const char *const lock_one_sql =
+"SELECT l.* FROM ("
 "SELECT t.id, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = $1"
 WAITING_AND_MATCHING
 " ORDER BY t.id"
-"   FOR NO KEY UPDATE";
+"   FOR NO KEY UPDATE"
+") AS l ORDER BY l.id";
 
 static const char *const update_one_sql =
 "UPDATE task_cancel.tasks"
@@ -166,12 +179,14 @@ WAITING_AND_MATCHING
  * duplicates in the array harmless.
  */
 static const char *const lock_many_sql =
+"SELECT l.* FROM ("
 "SELECT t.id, t.customer, t.task_type, t.status"
 "  FROM task_cancel.tasks AS t"
 " WHERE t.customer = ANY ($1)"
 WAITING_AND_MATCHING
 " ORDER BY t.customer, t.id"
-"   FOR NO KEY UPDATE";
+"   FOR NO KEY UPDATE"
+") AS l ORDER BY l.customer, l.id";
 
 /*
  * On Citus (src/citus.c), where a locking statement must stay within one
@@ -193,13 +208,68 @@ WAITING_AND_MATCHING
 "   FOR NO KEY UPDATE";
 
 /*
+ * parse_campaign_id
+ *		The campaign id that arg, the arg of mode "campaign", spells: a
+ *		decimal integer, with an optional sign and surrounding white space,
+ *		as bigint input reads it.
+ *
+ * Raises 22P02 for anything else and 22003 for a number beyond bigint,
+ * the SQLSTATEs of bigint input; but the message says that the campaign
+ * argument is wrong, where int8in() would only name "type bigint".
+ * Parsed here rather than by int8in(), whose syntax grows with the major
+ * version (16 accepts "0x2A" and "1_000"): a campaign id reads the same
+ * on every version.
+ */
+static int64
+parse_campaign_id(const char *arg)
+{
+	const char *p = arg;
+	bool		negative = false;
+	bool		digits = false;
+	bool		overflow = false;
+	int64		value = 0;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '+' || *p == '-')
+		negative = (*p++ == '-');
+	/* accumulate negatively: -9223372036854775808 has no positive twin */
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		digits = true;
+		if (!overflow &&
+			(pg_mul_s64_overflow(value, 10, &value) ||
+			 pg_sub_s64_overflow(value, *p - '0', &value)))
+			overflow = true;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+
+	if (!digits || *p != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid campaign id \"%s\"", arg),
+				 errdetail("In mode \"campaign\", arg is the id of a campaign: an integer."),
+				 errhint("Pass the id as text, for example '42'.")));
+	if (!overflow && !negative && value == PG_INT64_MIN)
+		overflow = true;
+	if (overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("campaign id \"%s\" is out of range", arg),
+				 errdetail("Campaign ids are of type bigint.")));
+
+	return negative ? value : -value;
+}
+
+/*
  * parse_request
  *		Check mode and arg (arguments 1 and 2) and fill the argument part
  *		of req.
  *
- * Raises 22023 for a missing or unknown mode, for an argument that does not
- * fit the mode, and 22P02 for a campaign id that is not an integer (from
- * the bigint input function itself).
+ * Raises 22023 for a missing or unknown mode and for an argument that does
+ * not fit the mode, and parse_campaign_id()'s 22P02 or 22003 for a
+ * campaign id that is not a bigint.
  */
 static void
 parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
@@ -241,8 +311,7 @@ parse_request(FunctionCallInfo fcinfo, CancelRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cancel mode \"campaign\" needs a campaign id as arg")));
-		req->campaign_id = DatumGetInt64(DirectFunctionCall1(int8in,
-															 CStringGetDatum(arg)));
+		req->campaign_id = parse_campaign_id(arg);
 	}
 	else
 		ereport(ERROR,
@@ -503,8 +572,10 @@ put_canceled_rows(ReturnSetInfo *rsinfo, SPITupleTable *locked, uint64 n,
 
 /*
  * check_customers
- *		Raise 22004 if the customers array is NULL or holds a NULL, and
- *		22023 if it holds an empty string.
+ *		Raise 22004 if the customers array is NULL or holds a NULL, 22023
+ *		if it holds an empty string, and 22001 if it holds a customer
+ *		longer than TC_MAX_CUSTOMER_BYTES (as tc_customer_arg() does for
+ *		one customer).
  */
 static ArrayType *
 check_customers(FunctionCallInfo fcinfo)
@@ -533,6 +604,7 @@ check_customers(FunctionCallInfo fcinfo)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("customers must not contain an empty string")));
+		tc_check_customer_length(elems[i], NULL, InvalidAttrNumber);
 	}
 	pfree(elems);
 	pfree(elem_nulls);
@@ -577,8 +649,9 @@ audit_of(const CancelRequest *req)
  * the caller's transaction, and returns them ordered by task_id.  Locks the
  * rows it cancels in ascending id order and holds the locks until the
  * caller's transaction ends.  Errors are those of parse_request(),
- * parse_journey(), resolve_journey() and resolve_request(), plus
- * 22004/22023 for a NULL or empty customer.
+ * parse_journey(), resolve_journey() and resolve_request(), plus those of
+ * tc_customer_arg(): 22004 for a NULL customer, 22023 for an empty one or
+ * an array literal (a list sent as text), 22001 for a too long one.
  *
  * with_events (1.1) also writes the customer's cancel_events row, points
  * the tasks at it and queues the notification (cancel_write.c); without it
@@ -595,7 +668,7 @@ cancel_one(FunctionCallInfo fcinfo, bool with_events)
 	SPITupleTable *locked;
 	uint64		n;
 
-	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	parse_request(fcinfo, &req);
 	parse_journey(fcinfo, &req);
 
@@ -819,7 +892,7 @@ tc_preview_cancel(PG_FUNCTION_ARGS)
 	SPITupleTable *found;
 	uint64		n;
 
-	customer = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	parse_request(fcinfo, &req);
 
 	InitMaterializedSRF(fcinfo, 0);

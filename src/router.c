@@ -147,7 +147,8 @@ run_transition(SPIPlanPtr *plan, const char *sql, int64 task_id, text *agent)
  *		deadline (TIMESTAMPTZOID, NULL allowed), or none (InvalidOid); the
  *		UPDATE also names the customer (OF_CUSTOMER).  A task of another
  *		customer is "missing": false.  customer, task_id or agent NULL:
- *		22004.
+ *		22004; the customer is checked by tc_customer_arg() (22023 for an
+ *		array literal, 22001 for a too long one).
  */
 static bool
 run_transition_of(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
@@ -159,7 +160,7 @@ run_transition_of(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
 	char		nulls[3] = {' ', 'n', ' '};
 	uint64		changed;
 
-	values[2] = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
+	values[2] = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	values[0] = Int64GetDatum(tc_int64_arg(fcinfo, 1, "task_id"));
 	values[1] = (Datum) 0;
 	if (second_type == TEXTOID)
@@ -186,10 +187,13 @@ run_transition_of(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
  *		Insert a pending task, or one already assigned to agent (a manual
  *		task the agent starts).
  *
- * customer and task_type are required (22004/22023), customer at most
- * TC_MAX_CUSTOMER_BYTES (22001); an unknown task type or campaign fails its
- * foreign key (23503).  with_deadline (1.2): a pending task of a type with
- * a queue_timeout gets now() + queue_timeout as expires_at.
+ * customer and task_type are required (22004/22023); customer is one
+ * customer, not an array literal (22023), of at most TC_MAX_CUSTOMER_BYTES
+ * (22001): tc_customer_arg() refuses what cancel_tasks() would refuse, so
+ * every task created can be canceled by its customer.  An unknown task
+ * type or campaign fails its foreign key (23503).  with_deadline (1.2): a
+ * pending task of a type with a queue_timeout gets now() + queue_timeout
+ * as expires_at.
  */
 static Datum
 create_task(FunctionCallInfo fcinfo, bool with_deadline)
@@ -204,8 +208,7 @@ create_task(FunctionCallInfo fcinfo, bool with_deadline)
 	int64		task_id;
 	uint64		n;
 
-	values[0] = PointerGetDatum(tc_text_arg(fcinfo, 0, "customer"));
-	tc_check_customer_length(values[0], NULL, InvalidAttrNumber);
+	values[0] = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	values[1] = PointerGetDatum(tc_text_arg(fcinfo, 1, "task_type"));
 	values[2] = PG_GETARG_DATUM(2);
 	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';

@@ -22,6 +22,7 @@
 /* arguments.c */
 extern text *tc_text_arg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname);
+extern text *tc_customer_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 tc_int64_arg(FunctionCallInfo fcinfo, int argno,
 						  const char *argname);
 

@@ -51,14 +51,35 @@ SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550001'], 'task_type', 'automat
 \echo :LAST_ERROR_SQLSTATE
 
 -- mode campaign with an argument that is not an integer (22P02), too big
--- for a bigint (22003, as for any bigint input), null (22023) or an
--- unknown campaign (22023).
+-- for a bigint (22003), each message saying it is the campaign id; null
+-- (22023) or an unknown campaign (22023).  A campaign id is decimal on
+-- every server version (bigint input accepts "0x2A" and "1_000" from
+-- PostgreSQL 16 on).
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', 'spring', 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '42.5', 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '99999999999999999999', 1);
 \echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '9223372036854775808', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '-9223372036854775809', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', ' - 4', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '0x2A', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.preview_cancel('+15550001', 'campaign', '1_000');
+\echo :LAST_ERROR_SQLSTATE
+-- The extremes of bigint are ids (of no campaign here).
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '-9223372036854775808', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '+9223372036854775807', 1);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'campaign', '77', 1);

@@ -38,11 +38,13 @@ SELECT task_cancel.reserve_task('+15550002', :bob1, 'agent_ann') AS expired,
 ROLLBACK;
 
 -- The agent's cancel: the named task of that customer, with End
--- Campaigns; another customer's id cancels nothing.
+-- Campaigns; another customer's id cancels nothing.  Since 1.3 the
+-- customer-first form takes all five arguments (no defaults: see
+-- untyped_params).
 SELECT task_cancel.reserve_task('+15550002', :bob1, 'agent_bob');
-SELECT * FROM task_cancel.cancel_task('+15550001', :bob1, 'agent_bob');
+SELECT * FROM task_cancel.cancel_task('+15550001', :bob1, 'agent_bob', NULL, false);
 SELECT task_type, previous_status
-  FROM task_cancel.cancel_task('+15550002', :bob1, 'agent_bob');
+  FROM task_cancel.cancel_task('+15550002', :bob1, 'agent_bob', NULL, false);
 SELECT task_cancel.create_task('+15550001', 'voicemail') AS ann2 \gset
 SELECT task_id = :ann2 AS named, task_type, previous_status
   FROM task_cancel.cancel_task('+15550001', :ann2, 'agent_ann', NULL, true)
@@ -56,7 +58,7 @@ SELECT mode, arg = :'ann2' AS arg_is_task, canceled_by_agent
 SELECT task_cancel.reserve_task(NULL, 1, 'agent_ann');
 SELECT task_cancel.accept_task('+15550001', NULL, 'agent_ann');
 SELECT task_cancel.accept_task('+15550001', 1, NULL);
-SELECT * FROM task_cancel.cancel_task(NULL, 1, 'agent_ann');
+SELECT * FROM task_cancel.cancel_task(NULL, 1, 'agent_ann', NULL, false);
 SELECT * FROM task_cancel.cancel_task('+15550001', 1, 'agent_ann', NULL, NULL);
 \set VERBOSITY default
 

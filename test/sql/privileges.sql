@@ -6,6 +6,8 @@
 -- sender only reads events, support staff read past_tasks and the block
 -- list, preview, and change nothing; the maintenance role (the pg_cron
 -- job's owner) sweeps timed-out tasks and purges old events, nothing else.
+-- The roles that can meet an unknown task type or campaign read the
+-- lookup tables that those errors' hints point to.
 CREATE EXTENSION task_cancel;
 
 -- PUBLIC can execute no function (the trigger function included), read no
@@ -81,6 +83,9 @@ GRANT EXECUTE ON FUNCTION
     TO regress_maintenance;
 GRANT EXECUTE ON FUNCTION task_cancel.preview_cancel(text, text, text) TO regress_support;
 GRANT SELECT ON task_cancel.past_tasks, task_cancel.blocked_customers TO regress_support;
+-- the lookup tables, which error hints point to
+GRANT SELECT ON task_cancel.task_types, task_cancel.campaigns
+    TO regress_journey_engine, regress_router, regress_support;
 
 -- A role with no grants can do nothing at all.
 SET ROLE regress_nobody;
@@ -121,6 +126,19 @@ SET task_cancel.notify = off;
 \echo :LAST_ERROR_SQLSTATE
 SET task_cancel.fast_path = off;
 RESET task_cancel.fast_path;
+-- An unknown task type or campaign: each hint names a table, and following
+-- it works.  The lookup tables are read-only for it.
+SELECT * FROM task_cancel.cancel_tasks('+15550001', 'task_type', 'callback', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT name, cancelable FROM task_cancel.task_types ORDER BY name;
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550001'], 'campaign', '999', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_cancel.register_campaign(7, 'Winter sale', 'voice');
+SELECT id, name FROM task_cancel.campaigns ORDER BY id;
+UPDATE task_cancel.task_types SET cancelable = true WHERE name = 'automated_sms';
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM task_cancel.campaigns;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
 -- The router reserves and accepts, and cannot cancel.
@@ -138,6 +156,11 @@ UPDATE task_cancel.cancel_events SET arg = 'x';
 \echo :LAST_ERROR_SQLSTATE
 SELECT task_cancel.block_customer('+15550001', 'x');
 \echo :LAST_ERROR_SQLSTATE
+-- A task of an unknown type fails its foreign key, which names
+-- task_types: the router can read that table.
+SELECT task_cancel.create_task('+15550004', 'callback');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS task_types FROM task_cancel.task_types;
 -- It moves deadlines, and cannot sweep or purge.
 SELECT task_cancel.create_task('+15550004', 'voicemail') AS t_due \gset
 SELECT task_cancel.set_task_deadline(:t_due, now() - interval '1 minute') AS deadline_set;
@@ -189,6 +212,10 @@ SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
 -- It previews and reads the block list, and cannot block.
 SELECT task_id = :t5 AS new_task, task_type, status
   FROM task_cancel.preview_cancel('+15550002', 'all', NULL);
+-- Previewing with a wrong task type, it can read the list the hint names.
+SELECT * FROM task_cancel.preview_cancel('+15550002', 'task_type', 'callback');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS task_types FROM task_cancel.task_types;
 SELECT customer, reason FROM task_cancel.blocked_customers;
 SELECT task_cancel.block_customer('+15550001', 'x');
 \echo :LAST_ERROR_SQLSTATE

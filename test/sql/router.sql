@@ -102,18 +102,27 @@ UPDATE task_cancel.tasks SET customer = repeat('6', 1001) WHERE customer = repea
 \echo :LAST_ERROR_SQLSTATE
 SELECT length(customer), count(*) FROM task_cancel.tasks
  WHERE length(customer) > 20 GROUP BY 1;
--- Tasks with longer customers made before 1.2 (here: a row of the past,
--- as pg_dump restores it) are kept, and every one can be canceled; its
--- notification carries an empty payload (read cancel_events_since()).
+-- Tasks with longer customers made before 1.2 (here: rows of the past,
+-- as pg_dump restores them) are kept.  Since 1.3 no function takes such a
+-- customer (22001, see customer_argument), so they are canceled by id,
+-- with cancel_task(task_id, agent), which takes none; the notification
+-- carries an empty payload (read cancel_events_since()).
 INSERT INTO task_cancel.tasks (customer, task_type, created_at)
-VALUES (repeat('7', 8000), 'inbound_call', now() - interval '1 day');
+VALUES (repeat('7', 8000), 'inbound_call', now() - interval '1 day')
+RETURNING id AS old_call \gset
 SELECT task_cancel.register_journey(1, 'Cleanup');
 SELECT task_type, previous_status FROM task_cancel.cancel_tasks(repeat('7', 8000), 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT task_type, previous_status FROM task_cancel.cancel_task(:old_call, 'agent_cleanup');
 SELECT task_type FROM task_cancel.cancel_tasks(ARRAY[repeat('4', 1000)], 'all', NULL, 1);
 SELECT task_cancel.block_customer(repeat('8', 9000), 'Too long to notify');
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO task_cancel.tasks (customer, task_type, created_at)
-VALUES (repeat('9', 9000), 'voicemail', now() - interval '1 day');
+VALUES (repeat('9', 9000), 'voicemail', now() - interval '1 day')
+RETURNING id AS old_voicemail \gset
 SELECT count(*) FROM task_cancel.cancel_tasks(ARRAY[repeat('9', 9000)], 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM task_cancel.cancel_task(:old_voicemail, 'agent_cleanup');
 SELECT length(customer), status FROM task_cancel.tasks
  WHERE length(customer) > 20 ORDER BY 1;
 
