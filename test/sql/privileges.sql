@@ -82,7 +82,7 @@ GRANT EXECUTE ON FUNCTION
     task_cancel.purge_cancel_events(interval)
     TO regress_maintenance;
 GRANT EXECUTE ON FUNCTION task_cancel.preview_cancel(text, text, text) TO regress_support;
-GRANT SELECT ON task_cancel.past_tasks, task_cancel.blocked_customers TO regress_support;
+GRANT SELECT ON task_cancel.past_tasks, task_cancel.open_tasks, task_cancel.blocked_customers TO regress_support;
 -- the lookup tables, which error hints point to
 GRANT SELECT ON task_cancel.task_types, task_cancel.campaigns
     TO regress_journey_engine, regress_router, regress_support;
@@ -92,6 +92,7 @@ SET ROLE regress_nobody;
 SELECT * FROM task_cancel.cancel_tasks('+15550001', 'all', NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM task_cancel.past_tasks;
+SELECT count(*) FROM task_cancel.open_tasks;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
@@ -201,6 +202,9 @@ SELECT task_cancel.block_customer('+15550003', 'Fraud');
 SET ROLE regress_support;
 SELECT task_id, task_type, status, canceled_by_journey_name
   FROM task_cancel.past_tasks ORDER BY task_id;
+SELECT task_id, task_type, status, state FROM task_cancel.open_tasks ORDER BY task_id;
+UPDATE task_cancel.open_tasks SET agent = 'x' WHERE task_id = :t5;
+\echo :LAST_ERROR_SQLSTATE
 UPDATE task_cancel.past_tasks SET cancel_reason = 'edited' WHERE task_id = 1;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM task_cancel.past_tasks WHERE task_id = 1;
