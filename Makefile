@@ -76,7 +76,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 SERVER_H := $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h
 ifneq ($(wildcard $(PGXS)),)
 ifeq ($(wildcard $(SERVER_H)),)
-$(warning PostgreSQL server headers not found; "make test" installs them)
+$(if $(filter demo test deps,$(MAKECMDGOALS)),,$(warning PostgreSQL server headers not found; "make demo" and "make test" install them))
 endif
 include $(PGXS)
 else
@@ -122,7 +122,8 @@ private-install:
 	@echo "task_cancel built and installed privately in $(PRIVATE_INSTALL) (the system's PostgreSQL is left alone)"
 
 # The main job: sample data, every mode, an accept racing a cancel.
-demo: deps
+demo:
+	@test/install-deps --demo
 	@mkdir -p log
 	@$(MAKE) -s private-install
 	@$(VIRTUALENV) demo/run 2>log/cluster.log

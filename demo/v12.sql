@@ -13,7 +13,7 @@ VALUES ('+15550008', 'asap_callback', now() - interval '31 minutes', now() - int
 RETURNING id AS callback \gset
 \echo '-- the router never offers a task past its deadline, even before the sweep:'
 SELECT task_cancel.reserve_task(:callback, 'agent_ann') AS offered;
-\echo '-- the sweep pg_cron runs every minute (cron.schedule in the README) cancels it:'
+\echo '-- the sweep pg_cron runs every minute (cron.schedule in doc/operations.md) cancels it:'
 SELECT task_cancel.cancel_expired_tasks() AS timed_out;
 SELECT task_id, task_type, status, cancel_reason FROM task_cancel.past_tasks WHERE task_id = :callback;
 
