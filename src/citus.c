@@ -20,6 +20,9 @@
  *	  (plans.c asks for custom plans), and a statement that locks rows
  *	  must stay within one customer (the array form of cancel_tasks locks
  *	  one customer at a time).
+ *	- The node that stores a new task says when it was created: the
+ *	  distributed table tasks has no default for created_at
+ *	  (stamp_created_at_where_stored()).
  *	- Every node hands out task and event ids from its own sequences.
  *	  prepare_node() moves each node's two sequences into a range of its
  *	  own, (group id) << 48 onwards, so ids are unique in the cluster, and
@@ -926,12 +929,57 @@ restrict_readers(List *shards, List *readers, const TableGrantees *table)
 }
 
 /*
+ * stamp_created_at_where_stored
+ *		Drop the default of created_at from tasks on this node: from the
+ *		distributed table, not from its shards.
+ *
+ * Citus evaluates the functions of an INSERT into a distributed table,
+ * those of the columns' defaults included, on the node that plans it, and
+ * sends the values to the node that stores the row.  For a task created
+ * through the coordinator, now() is then the coordinator's transaction
+ * start, before the storing worker's (and read by another machine's
+ * clock), and block_list_guard() there would take the new task for
+ * history and let a blocked customer's task wait.  Without the default, a
+ * task created without created_at arrives with none, and
+ * block_list_guard() gives it the storing node's transaction start
+ * (block_list.c).  A shard keeps its default: where one applies, the
+ * storing node evaluates it.  Looked at first, so that distribute() run
+ * again takes no lock for it.
+ */
+static void
+stamp_created_at_where_stored(void)
+{
+	Oid			relid = get_relname_relid("tasks",
+										  get_namespace_oid("task_cancel", false));
+	HeapTuple	att;
+	bool		has_default;
+	AlterTableCmd *cmd;
+
+	att = SearchSysCacheAttName(relid, "created_at");
+	if (!HeapTupleIsValid(att))
+		elog(ERROR, "task_cancel.tasks has no column created_at");
+	has_default = ((Form_pg_attribute) GETSTRUCT(att))->atthasdef;
+	ReleaseSysCache(att);
+	if (!has_default)
+		return;
+
+	cmd = makeNode(AlterTableCmd);
+	cmd->subtype = AT_ColumnDefault;	/* def NULL: DROP DEFAULT */
+	cmd->name = "created_at";
+	cmd->def = NULL;
+	AlterTableInternal(relid, list_make1(cmd), false);
+	CommandCounterIncrement();
+}
+
+/*
  * prepare_node() RETURNS void
  *		The part of distribute() that each node of a cluster runs for
  *		itself, through run_command_on_all_nodes():
  *
  *	- the id sequences of tasks and cancel_events move into this node's
  *	  range (file header);
+ *	- tasks.created_at loses its default, so that the node that stores a
+ *	  new task says when it was created (stamp_created_at_where_stored());
  *	- every grant the coordinator has on the schema and on the functions,
  *	  tables and views in it is made here too, and every other grant on
  *	  them here is revoked: Citus does not propagate grants on the objects
@@ -996,6 +1044,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 
 	move_sequence("tasks", &tasks_max_plan, tasks_max_sql, group);
 	move_sequence("cancel_events", &events_max_plan, events_max_sql, group);
+	stamp_created_at_where_stored();
 
 	/* the coordinator's grants, as json */
 	if (group == 0)
