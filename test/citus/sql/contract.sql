@@ -110,6 +110,23 @@ SELECT count(*) AS several_customers
 SELECT CASE WHEN false THEN round(current_setting('app.no_such_setting')::numeric) ELSE 0 END
        AS untouched;
 SELECT count(*) AS still_here FROM task_cancel.preview_cancel('ann', 'all', NULL);
+-- Set-returning SQL functions that cannot reach task_cancel keep their
+-- plans (no condition added), and finding that out evaluates nothing: an
+-- immutable function in a SQL function, or in a customer, runs once.
+RESET ROLE;
+EXPLAIN (COSTS OFF) SELECT x FROM information_schema._pg_expandarray(ARRAY['a', 'b']) AS e;
+CREATE FUNCTION numbers(n int) RETURNS SETOF int LANGUAGE sql STABLE
+    AS 'SELECT generate_series(1, n)';
+EXPLAIN (COSTS OFF) SELECT * FROM numbers(3) AS s WHERE s > 1;
+CREATE FUNCTION noisy(c text) RETURNS text IMMUTABLE LANGUAGE plpgsql
+    AS $$BEGIN RAISE NOTICE 'noisy(%) evaluated', c; RETURN c; END$$;
+CREATE FUNCTION noisy_wrapper() RETURNS text LANGUAGE sql AS $$SELECT noisy('x')$$;
+SET client_min_messages = notice;
+SELECT noisy_wrapper();
+SELECT count(*) FROM task_cancel.preview_cancel(noisy('nobody'), 'all', NULL);
+SET client_min_messages = warning;
+DROP FUNCTION numbers(int), noisy_wrapper(), noisy(text);
+SET ROLE journey_engine;
 
 -- An unknown journey, a type never canceled: the errors of one server.
 SELECT * FROM task_cancel.cancel_tasks('ann', 'all', NULL, 999);
