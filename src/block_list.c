@@ -60,12 +60,23 @@
  *	  the rights of the table's owner, as ri_triggers.c checks foreign
  *	  keys: any role allowed to INSERT into tasks can create a blocked
  *	  customer's task, without rights on cancel_events or the lookup
- *	  tables.
+ *	  tables.  The block list is probed as the owner too: on Citus,
+ *	  Citus's function that finds its shard checks the caller's rights.
  *
  * Rows that carry an earlier created_at than the inserting transaction's
  * start -- what pg_dump restores, or an import of history -- are records
  * of the past and are stored as given.  A task created now has created_at
- * = now(), the transaction's start.
+ * = now(), the transaction's start, from the column's default; or it has
+ * no created_at (NULL), and the trigger sets it to the transaction's start
+ * of the node that stores the row.  The second is how a task created
+ * through a Citus coordinator arrives: Citus evaluates the functions of an
+ * INSERT into a distributed table, now() in a default included, on the
+ * node that plans it, whose transaction began before the worker's (and
+ * may read another machine's clock), so the worker would take a task
+ * created that moment for history.  On Citus the distributed table
+ * therefore has no default for created_at (prepare_node() in citus.c),
+ * and only the node that stores a row says when it was created.  A
+ * restore always gives created_at (the column is NOT NULL).
  *
  * IDENTIFICATION
  *	  src/block_list.c
@@ -758,7 +769,8 @@ tc_block_list_settle(Relation rel, HeapTuple tuple)
  * status it takes the customer's bucket lock in share mode, which the
  * AFTER INSERT trigger releases once the row is in the table (file
  * header); it lets go of the lock while it waits for a block being
- * recorded.  Raises 39P01 when attached any other way.
+ * recorded.  Raises 39P01 when attached any other way.  A row without
+ * created_at is created now: it gets this transaction's start.
  */
 Datum
 tc_block_list_guard(PG_FUNCTION_ARGS)
@@ -792,10 +804,21 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	cols = guard_columns(rel);
 	newtuple = trigdata->tg_trigtuple;
 
-	/* History (restores, imports) and non-waiting tasks pass untouched. */
+	/*
+	 * No created_at: a task created now, stamped here (file header).
+	 * History (restores, imports) and non-waiting tasks pass untouched.
+	 */
 	value = heap_getattr(newtuple, cols->created_at, tupdesc, &isnull);
-	if (isnull ||
-		DatumGetTimestampTz(value) < GetCurrentTransactionStartTimestamp())
+	if (isnull)
+	{
+		int			column = cols->created_at;
+		Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		bool		notnull = false;
+
+		newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, &column,
+											 &now, &notnull);
+	}
+	else if (DatumGetTimestampTz(value) < GetCurrentTransactionStartTimestamp())
 		return PointerGetDatum(newtuple);
 	value = heap_getattr(newtuple, cols->status, tupdesc, &isnull);
 	if (isnull || !is_waiting_status(value))
@@ -808,10 +831,18 @@ tc_block_list_guard(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		TransactionId wait_for;
+		Oid			save_userid;
+		int			save_sec_context;
 
 		(void) LockAcquire(&bucket, ShareLock, false, false);
+		/* as the owner: on Citus, finding the shard checks SELECT rights */
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		SetUserIdAndSecContext(RelationGetForm(rel)->relowner,
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_NOFORCE_RLS);
 		blocked = find_block(RelationGetNamespace(rel), customer, &block,
 							 &wait_for);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		if (!TransactionIdIsValid(wait_for))
 			break;
 		LockRelease(&bucket, ShareLock, false);

@@ -20,6 +20,9 @@
  *	  (plans.c asks for custom plans), and a statement that locks rows
  *	  must stay within one customer (the array form of cancel_tasks locks
  *	  one customer at a time).
+ *	- The node that stores a new task says when it was created: the
+ *	  distributed table tasks has no default for created_at
+ *	  (stamp_created_at_where_stored()).
  *	- Every node hands out task and event ids from its own sequences.
  *	  prepare_node() moves each node's two sequences into a range of its
  *	  own, (group id) << 48 onwards, so ids are unique in the cluster, and
@@ -61,6 +64,7 @@
 #include "commands/extension.h"
 #include "commands/policy.h"
 #include "commands/tablecmds.h"
+#include "executor/functions.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -72,12 +76,14 @@
 #include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
+#include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "task_cancel.h"
@@ -110,12 +116,31 @@ static const char *const shard_sql =
  *		defines the setting citus.version) and CREATE EXTENSION citus ran
  *		here.  A server that preloads Citus for other databases is one
  *		server for this one.
+ *
+ * Asked before every query that Citus's library is preloaded for
+ * (guard_planner()) and for every task created, so the answer is kept
+ * until a relcache entry is invalidated (tc_relcache_epoch()): CREATE and
+ * DROP EXTENSION citus create and drop Citus's tables, which invalidates
+ * their entries in every backend of the database, and a backend serves
+ * one database.  The setting needs no second look: Citus's library loads
+ * only from shared_preload_libraries, so it is there from a backend's
+ * start or not at all.
  */
 bool
 tc_citus_loaded(void)
 {
-	return GetConfigOption("citus.version", true, false) != NULL &&
-		OidIsValid(get_extension_oid("citus", true));
+	static uint64 epoch = 0;
+	static bool loaded = false;
+	uint64		now = tc_relcache_epoch();
+
+	if (epoch != now)
+	{
+		/* the lookup may take in invalidations: then the next call looks again */
+		loaded = GetConfigOption("citus.version", true, false) != NULL &&
+			OidIsValid(get_extension_oid("citus", true));
+		epoch = now;
+	}
+	return loaded;
 }
 
 /*
@@ -926,12 +951,57 @@ restrict_readers(List *shards, List *readers, const TableGrantees *table)
 }
 
 /*
+ * stamp_created_at_where_stored
+ *		Drop the default of created_at from tasks on this node: from the
+ *		distributed table, not from its shards.
+ *
+ * Citus evaluates the functions of an INSERT into a distributed table,
+ * those of the columns' defaults included, on the node that plans it, and
+ * sends the values to the node that stores the row.  For a task created
+ * through the coordinator, now() is then the coordinator's transaction
+ * start, before the storing worker's (and read by another machine's
+ * clock), and block_list_guard() there would take the new task for
+ * history and let a blocked customer's task wait.  Without the default, a
+ * task created without created_at arrives with none, and
+ * block_list_guard() gives it the storing node's transaction start
+ * (block_list.c).  A shard keeps its default: where one applies, the
+ * storing node evaluates it.  Looked at first, so that distribute() run
+ * again takes no lock for it.
+ */
+static void
+stamp_created_at_where_stored(void)
+{
+	Oid			relid = get_relname_relid("tasks",
+										  get_namespace_oid("task_cancel", false));
+	HeapTuple	att;
+	bool		has_default;
+	AlterTableCmd *cmd;
+
+	att = SearchSysCacheAttName(relid, "created_at");
+	if (!HeapTupleIsValid(att))
+		elog(ERROR, "task_cancel.tasks has no column created_at");
+	has_default = ((Form_pg_attribute) GETSTRUCT(att))->atthasdef;
+	ReleaseSysCache(att);
+	if (!has_default)
+		return;
+
+	cmd = makeNode(AlterTableCmd);
+	cmd->subtype = AT_ColumnDefault;	/* def NULL: DROP DEFAULT */
+	cmd->name = "created_at";
+	cmd->def = NULL;
+	AlterTableInternal(relid, list_make1(cmd), false);
+	CommandCounterIncrement();
+}
+
+/*
  * prepare_node() RETURNS void
  *		The part of distribute() that each node of a cluster runs for
  *		itself, through run_command_on_all_nodes():
  *
  *	- the id sequences of tasks and cancel_events move into this node's
  *	  range (file header);
+ *	- tasks.created_at loses its default, so that the node that stores a
+ *	  new task says when it was created (stamp_created_at_where_stored());
  *	- every grant the coordinator has on the schema and on the functions,
  *	  tables and views in it is made here too, and every other grant on
  *	  them here is revoked: Citus does not propagate grants on the objects
@@ -996,6 +1066,7 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 
 	move_sequence("tasks", &tasks_max_plan, tasks_max_sql, group);
 	move_sequence("cancel_events", &events_max_plan, events_max_sql, group);
+	stamp_created_at_where_stored();
 
 	/* the coordinator's grants, as json */
 	if (group == 0)
@@ -1098,66 +1169,133 @@ tc_prepare_node(PG_FUNCTION_ARGS)
 
 /*
  * is_customer_first
- *		Whether funcid is a function of task_cancel whose first argument is
- *		named customer: one that Citus may delegate by customer.
+ *		Whether proc (a row of pg_proc) is a function of task_cancel whose
+ *		first argument is named customer: one that Citus may delegate by
+ *		customer.
  */
 static bool
-is_customer_first(Oid funcid, Oid nsp)
+is_customer_first(HeapTuple proc, Oid nsp)
 {
-	HeapTuple	proc;
 	char	  **names;
 	Oid		   *types;
 	char	   *modes;
-	bool		result;
 
-	if (get_func_namespace(funcid) != nsp)
-		return false;
-	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	if (!HeapTupleIsValid(proc))
-		return false;
-	result = get_func_arg_info(proc, &types, &names, &modes) > 0 &&
+	return ((Form_pg_proc) GETSTRUCT(proc))->pronamespace == nsp &&
+		get_func_arg_info(proc, &types, &names, &modes) > 0 &&
 		names != NULL && names[0] != NULL && strcmp(names[0], "customer") == 0;
-	ReleaseSysCache(proc);
-	return result;
-}
-
-/*
- * fold
- *		expr folded as the planner folds it before Citus looks: SQL
- *		functions inlined, named arguments put in place, immutable
- *		functions evaluated, bound parameters of a custom plan substituted.
- */
-static Node *
-fold(Node *expr, ParamListInfo params)
-{
-	PlannerGlobal glob;
-	PlannerInfo root;
-
-	memset(&glob, 0, sizeof(glob));
-	glob.type = T_PlannerGlobal;
-	glob.boundParams = params;
-	memset(&root, 0, sizeof(root));
-	root.type = T_PlannerInfo;
-	root.glob = &glob;
-	return eval_const_expressions(&root, copyObject(expr));
 }
 
 /* The context of may_reach_task_cancel(). */
 typedef struct ReachContext
 {
 	Oid			nsp;			/* task_cancel */
-	int			depth;			/* SQL functions inlined so far */
+	int			depth;			/* SQL function bodies entered so far */
 } ReachContext;
+
+static bool may_reach_task_cancel(Node *node, ReachContext *context);
+
+/* Names the function whose body body_may_reach() was reading. */
+static void
+body_error_context(void *arg)
+{
+	errcontext("SQL function \"%s\", read by task_cancel's Citus guard",
+			   (const char *) arg);
+}
+
+/*
+ * body_may_reach
+ *		Whether the body of the SQL function that call calls (proc, its row
+ *		of pg_proc) may reach a customer-first function of task_cancel
+ *		once the planner inlines it: the body as the planner's inlining
+ *		reads it -- parsed and analyzed with call's argument types, or as
+ *		stored for a SQL-standard body -- and walked.  Nothing is evaluated
+ *		(the planner evaluates immutable functions while it inlines, and
+ *		doing that here too ran them twice, side effects and all).
+ *
+ * A function the planner never inlines reaches nothing this way: one in
+ * another language, in pg_catalog, SECURITY DEFINER, with SET options, or
+ * with a body string of more than one statement.  Its body runs as
+ * queries of their own, which this hook checks as they are planned.  Any
+ * other counts by its body (a SQL-standard one by all its statements)
+ * even where the planner then declines to inline it: that costs such a
+ * query an always-true condition, never a crash.  Kept out of line: the
+ * walker visits every node of every query, and most call nothing here.
+ */
+pg_noinline static bool
+body_may_reach(HeapTuple proc, FuncExpr *call, ReachContext *context)
+{
+	Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext reading;
+	ErrorContextCallback errcallback;
+	Node	   *body = NULL;
+	Datum		stored;
+	bool		isnull;
+	bool		found = false;
+
+	if (form->prolang != SQLlanguageId ||
+		form->pronamespace == PG_CATALOG_NAMESPACE || form->prosecdef ||
+		!heap_attisnull(proc, Anum_pg_proc_proconfig, NULL))
+		return false;
+
+	reading = AllocSetContextCreate(caller, "task_cancel Citus guard",
+									ALLOCSET_SMALL_SIZES);
+	MemoryContextSwitchTo(reading);
+	errcallback.callback = body_error_context;
+	errcallback.arg = NameStr(form->proname);
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	stored = SysCacheGetAttr(PROCOID, proc, Anum_pg_proc_prosqlbody, &isnull);
+	if (!isnull)
+		body = stringToNode(TextDatumGetCString(stored));
+	else
+	{
+		char	   *src;
+		List	   *raw;
+		FuncExpr	expanded = *call;
+
+		src = TextDatumGetCString(SysCacheGetAttr(PROCOID, proc,
+												  Anum_pg_proc_prosrc,
+												  &isnull));
+		raw = pg_parse_query(src);
+		if (list_length(raw) == 1)
+		{
+			/*
+			 * The arguments in declared order, defaults added (nothing
+			 * evaluated), from which polymorphic ones take their types.
+			 */
+			expanded.args = expand_function_arguments(call->args, false,
+													  call->funcresulttype,
+													  proc);
+			body = (Node *)
+				pg_analyze_and_rewrite_withcb(linitial_node(RawStmt, raw), src,
+											  (ParserSetupHook) sql_fn_parser_setup,
+											  prepare_sql_fn_parse_info(proc,
+																		(Node *) &expanded,
+																		call->inputcollid),
+											  NULL);
+		}
+	}
+	if (body != NULL)
+	{
+		context->depth++;
+		found = may_reach_task_cancel(body, context);
+		context->depth--;
+	}
+
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(reading);
+	return found;
+}
 
 /*
  * may_reach_task_cancel
  *		expression_tree_walker callback, also into subqueries: whether the
  *		query calls a customer-first function of task_cancel, directly or
- *		through a user's SQL function that the planner inlines into such a
- *		call (inlined here as the planner will, to see; one that is not
- *		inlined runs its body as a query of its own, which this hook checks
- *		when that is planned).  A user's set-returning SQL function, which
- *		the planner may inline into a subquery, counts whatever its body.
+ *		through the body of a user's SQL function that the planner may
+ *		inline (body_may_reach()), to a depth of 16 bodies.
  */
 static bool
 may_reach_task_cancel(Node *node, ReachContext *context)
@@ -1169,76 +1307,92 @@ may_reach_task_cancel(Node *node, ReachContext *context)
 								 context, 0);
 	if (IsA(node, FuncExpr))
 	{
-		Oid			funcid = ((FuncExpr *) node)->funcid;
-		HeapTuple	proc;
-		bool		user_sql = false;
-		bool		retset = false;
+		FuncExpr   *call = (FuncExpr *) node;
+		HeapTuple	proc = SearchSysCache1(PROCOID,
+										   ObjectIdGetDatum(call->funcid));
+		bool		found = false;
 
-		if (is_customer_first(funcid, context->nsp))
-			return true;
-		proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 		if (HeapTupleIsValid(proc))
 		{
-			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
-
-			user_sql = form->prolang == SQLlanguageId &&
-				form->pronamespace != PG_CATALOG_NAMESPACE;
-			retset = form->proretset;
+			found = is_customer_first(proc, context->nsp) ||
+				(context->depth < 16 && body_may_reach(proc, call, context));
 			ReleaseSysCache(proc);
 		}
-		/* a set-returning one the planner may inline into a subquery */
-		if (user_sql && retset)
+		if (found)
 			return true;
-		if (user_sql && context->depth < 16)
-		{
-			Node	   *inlined = fold(node, NULL);
-			bool		found;
-
-			if (!(IsA(inlined, FuncExpr) &&
-				  ((FuncExpr *) inlined)->funcid == funcid))
-			{
-				context->depth++;
-				found = may_reach_task_cancel(inlined, context);
-				context->depth--;
-				if (found)
-					return true;
-			}
-		}
 	}
 	return expression_tree_walker(node, may_reach_task_cancel, context);
+}
+
+/*
+ * never_null
+ *		Whether the planner, folding arg (a call's customer), certainly
+ *		leaves Citus no NULL constant there, as far as can be told without
+ *		evaluating anything: arg is a constant that is not NULL, or an
+ *		external parameter whose value is not NULL or that the planner
+ *		leaves in place (Citus delegates no call by a parameter; the
+ *		planner substitutes a value as eval_const_expressions() decides,
+ *		which is copied here).  Anything else -- an expression that folding
+ *		might turn into NULL -- counts as NULL.
+ */
+static bool
+never_null(Node *arg, ParamListInfo params)
+{
+	Param	   *param;
+	ParamExternData *prm;
+	ParamExternData prmdata;
+
+	/* a binary-compatible cast (varchar to text) keeps NULL and not NULL */
+	while (IsA(arg, RelabelType))
+		arg = (Node *) ((RelabelType *) arg)->arg;
+	if (IsA(arg, Const))
+		return !((Const *) arg)->constisnull;
+	if (!IsA(arg, Param) || ((Param *) arg)->paramkind != PARAM_EXTERN)
+		return false;
+
+	param = (Param *) arg;
+	if (params == NULL || param->paramid <= 0 ||
+		param->paramid > params->numParams)
+		return true;			/* no value: left in place */
+	if (params->paramFetch != NULL)
+		prm = params->paramFetch(params, param->paramid, true, &prmdata);
+	else
+		prm = &params->params[param->paramid - 1];
+	if (!OidIsValid(prm->ptype) || !(prm->pflags & PARAM_FLAG_CONST))
+		return true;			/* not substituted: left in place */
+	return !prm->isnull;
 }
 
 /*
  * safely_delegated
  *		Whether parse is one of the two calls Citus 13.2.2 delegates without
  *		crashing: SELECT f(...) or SELECT ... FROM f(...), f a customer-first
- *		function, and nothing else -- no other FROM item, no WHERE that does
- *		not fold to true, no WITH, subquery, grouping, aggregate, window,
- *		sort, DISTINCT, LIMIT or set operation -- with a customer that is
- *		not NULL once folded.
+ *		function, and nothing else -- no other FROM item, no WHERE but a
+ *		constant true, no WITH, subquery, grouping, aggregate, window, sort,
+ *		DISTINCT, LIMIT or set operation -- with a customer that is never
+ *		NULL once folded (never_null()).  Evaluates nothing: where the
+ *		answer would take evaluating, it is no, and the call runs on the
+ *		coordinator.
  */
 static bool
 safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 {
 	FuncExpr   *call = NULL;
-	Node	   *customer;
+	Node	   *quals = parse->jointree->quals;
+	HeapTuple	proc;
+	List	   *args = NIL;
 
 	if (parse->cteList != NIL || parse->hasSubLinks || parse->hasAggs ||
 		parse->hasWindowFuncs || parse->groupClause != NIL ||
 		parse->groupingSets != NIL || parse->havingQual != NULL ||
 		parse->sortClause != NIL || parse->distinctClause != NIL ||
 		parse->limitCount != NULL || parse->limitOffset != NULL ||
-		parse->setOperations != NULL || parse->jointree == NULL ||
-		list_length(parse->targetList) < 1)
+		parse->setOperations != NULL || list_length(parse->targetList) < 1)
 		return false;
-	if (parse->jointree->quals != NULL)
-	{
-		Node	   *quals = fold(parse->jointree->quals, params);
-
-		if (!IsA(quals, Const) || ((Const *) quals)->constisnull ||
-			!DatumGetBool(((Const *) quals)->constvalue))
-			return false;
-	}
+	if (quals != NULL &&
+		!(IsA(quals, Const) && !((Const *) quals)->constisnull &&
+		  DatumGetBool(((Const *) quals)->constvalue)))
+		return false;
 	if (parse->rtable == NIL)
 	{
 		Node	   *expr = (Node *) ((TargetEntry *) linitial(parse->targetList))->expr;
@@ -1254,29 +1408,38 @@ safely_delegated(Query *parse, ParamListInfo params, Oid nsp)
 			IsA(((RangeTblFunction *) linitial(rte->functions))->funcexpr, FuncExpr))
 			call = (FuncExpr *) ((RangeTblFunction *) linitial(rte->functions))->funcexpr;
 	}
-	if (call == NULL || call->args == NIL || !is_customer_first(call->funcid, nsp))
+	if (call == NULL)
 		return false;
 
-	call = (FuncExpr *) fold((Node *) call, params);
-	if (!IsA(call, FuncExpr) || call->args == NIL)
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(call->funcid));
+	if (!HeapTupleIsValid(proc))
 		return false;
-	customer = strip_implicit_coercions(linitial(call->args));
-	return !(IsA(customer, Const) && ((Const *) customer)->constisnull);
+	/* named arguments in declared order: the customer first */
+	if (is_customer_first(proc, nsp))
+		args = expand_function_arguments(call->args, false,
+										 call->funcresulttype, proc);
+	ReleaseSysCache(proc);
+	return args != NIL && never_null(linitial(args), params);
 }
 
 /*
  * guard_planner
- *		planner_hook, ahead of Citus's: a query that may reach a
- *		customer-first function of task_cancel (may_reach_task_cancel())
- *		and is not one of the calls
- *		Citus delegates safely gets an extra WHERE condition that is always
- *		true but never folded away ("clock_timestamp() IS NOT NULL"), so
- *		that Citus does not delegate it and the function runs here --
- *		raising its own 22004 for a NULL customer, or doing its work with
- *		the same result, more slowly.  Citus 13.2.2 crashes the backend
- *		delegating such queries (file header).  Every other query is planned
- *		as before, after one lookup of the schema and a walk that looks up
- *		each function called.
+ *		planner_hook, ahead of Citus's: in a database that runs on Citus
+ *		(tc_citus_loaded()), a query that may reach a customer-first
+ *		function of task_cancel (may_reach_task_cancel()) and is not one of
+ *		the calls Citus delegates safely gets an extra WHERE condition that
+ *		is always true but never folded away ("clock_timestamp() IS NOT
+ *		NULL"), so that Citus does not delegate it and the function runs
+ *		here -- raising its own 22004 for a NULL customer, or doing its
+ *		work with the same result, more slowly.  Citus 13.2.2 crashes the
+ *		backend delegating such queries (file header).
+ *
+ * Every other query is planned as before.  Where Citus is not in the
+ * database (the hook is installed wherever Citus's library is preloaded,
+ * for every database) that costs a look at a remembered answer; where it
+ * is, a lookup of the schema and a walk that looks up each function called
+ * and reads the body of each user's SQL function.  Neither evaluates
+ * anything.
  */
 static PlannedStmt *
 guard_planner(Query *parse, const char *query_string, int cursor_options,
@@ -1285,9 +1448,10 @@ guard_planner(Query *parse, const char *query_string, int cursor_options,
 	ReachContext reach = {InvalidOid, 0};
 
 	if (parse->commandType == CMD_SELECT && parse->jointree != NULL &&
+		tc_citus_loaded() &&
 		OidIsValid(reach.nsp = get_namespace_oid("task_cancel", true)) &&
 		may_reach_task_cancel((Node *) parse, &reach) &&
-		!safely_delegated(parse, params, reach.nsp) && tc_citus_loaded())
+		!safely_delegated(parse, params, reach.nsp))
 	{
 		FuncExpr   *now = makeFuncExpr(F_CLOCK_TIMESTAMP, TIMESTAMPTZOID, NIL,
 									   InvalidOid, InvalidOid,
