@@ -161,8 +161,8 @@ SELECT task_cancel.reserve_task('eve', :eve_vm, 'agent_ann'),
 -- The id-only forms keep working (ids are unique in the cluster).
 SELECT task_cancel.reserve_task(:eve_vm, 'agent_ann');
 -- The agent's cancel by customer: reserved for this agent.
-SELECT task_type, previous_status FROM task_cancel.cancel_task('eve', :eve_vm, 'agent_ann');
-SELECT count(*) AS wrong_customer FROM task_cancel.cancel_task('ann', :eve_vm, 'agent_ann');
+SELECT task_type, previous_status FROM task_cancel.cancel_task('eve', :eve_vm, 'agent_ann', NULL, false);
+SELECT count(*) AS wrong_customer FROM task_cancel.cancel_task('ann', :eve_vm, 'agent_ann', NULL, false);
 RESET ROLE;
 
 -- An accepted task is never canceled.
