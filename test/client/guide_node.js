@@ -6,11 +6,11 @@ const { isDeepStrictEqual: same } = require('util');
 const CANCEL = "SELECT * FROM task_cancel.cancel_tasks($1, 'all', NULL, 101)";
 const check = (ok, what) => { if (!ok) throw new Error(what); console.log(`ok - ${what}`); };
 
-async function retry(client, work, attempts = 5) {  // work in a REPEATABLE READ transaction; again on 40001
+async function retry(client, work, attempts = 5) {  // work in a REPEATABLE READ transaction; again on 40001, 40P01
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');  // node-pg autocommits: BEGIN, COMMIT are ours
   return work(client).then(async (result) => { await client.query('COMMIT'); return result; }, async (err) => {
     await client.query('ROLLBACK');
-    if (err.code !== '40001' || attempts === 1) throw err;
+    if (!['40001', '40P01'].includes(err.code) || attempts === 1) throw err;
     return retry(client, work, attempts - 1);
   });
 }

@@ -3,20 +3,20 @@
 import select
 import sys
 import psycopg
-from psycopg.errors import InvalidParameterValue, SerializationFailure
+from psycopg.errors import DeadlockDetected, InvalidParameterValue, SerializationFailure
 
 CANCEL = "SELECT * FROM task_cancel.cancel_tasks(%s, 'all', NULL, 101)"
 
 def check(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
     ok or sys.exit(1)
-def retry(conn, work, attempts=5):  # work(conn) in a REPEATABLE READ transaction; again on 40001
+def retry(conn, work, attempts=5):  # work(conn) in a REPEATABLE READ transaction; again on 40001, 40P01
     for attempt in range(1, attempts + 1):
         try:
             with conn.transaction():  # commits, or rolls back on the error
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 return work(conn)
-        except SerializationFailure:
+        except (SerializationFailure, DeadlockDetected):
             if attempt == attempts:
                 raise
 
