@@ -75,6 +75,6 @@ async function run(db, router, listener) {
   await Promise.all(clients.map((c) => c.connect())).then(() => run(...clients))
     .catch((err) => { console.log(`not ok - ${err.message}`); process.exitCode = 1; });
   await Promise.all(clients.map((c) => c.end()));
-  await admin.query('DROP DATABASE tc_guide_node');
+  await admin.query('DROP DATABASE tc_guide_node WITH (FORCE)');  // FORCE: the notification relay may linger
   await admin.end();
 })();
