@@ -1037,5 +1037,7 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 									  RelationGetDescr(rel), ncols, attnums,
 									  values, nulls);
 	check_event(rel, tuple);
+	/* the relay of the node that stores the event notifies it */
+	tc_notify_relay_note();
 	return PointerGetDatum(tuple);
 }

@@ -73,7 +73,7 @@ bool		tc_notify = true;
 typedef struct PendingNotify
 {
 	int			nest_level;		/* subtransaction level that queued it */
-	char	   *payload;
+	char	   *payload;		/* NULL: an event the relay will notify */
 } PendingNotify;
 
 static List *pending = NIL;		/* of PendingNotify, in TopTransactionContext */
@@ -92,24 +92,36 @@ notify_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
-			if (pending != NIL && tc_notify_relay_applies() &&
-				tc_notify_relay_commit())
 			{
-				pending = NIL;	/* the relay notifies after the commit */
-				break;
-			}
-			foreach(lc, pending)
-			{
-				PendingNotify *p = (PendingNotify *) lfirst(lc);
+				bool		relay_seen = false;
 
-				Async_Notify(TC_EVENTS_CHANNEL, p->payload);
+				foreach(lc, pending)
+				{
+					PendingNotify *p = (PendingNotify *) lfirst(lc);
+
+					if (p->payload != NULL)
+						Async_Notify(TC_EVENTS_CHANNEL, p->payload);
+					else if (!relay_seen)
+					{
+						/* the relay notifies after the commit ... */
+						relay_seen = true;
+						if (!tc_notify_relay_commit())
+							Async_Notify(TC_EVENTS_CHANNEL, "");	/* ... if there is one */
+					}
+				}
 			}
 			pending = NIL;
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			/* the relay, if any, notifies at COMMIT PREPARED */
-			if (pending != NIL && tc_notify_relay_applies())
-				(void) tc_notify_relay_ensure();
+			/* the relay notifies at COMMIT PREPARED; it must be there */
+			foreach(lc, pending)
+			{
+				if (((PendingNotify *) lfirst(lc))->payload == NULL)
+				{
+					(void) tc_notify_relay_ensure();
+					break;
+				}
+			}
 			pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
@@ -167,42 +179,59 @@ notify_subxact_callback(SubXactEvent event,
  *		"task_cancel_events", sent when the transaction commits the
  *		ordinary way (see the file header).
  */
-void
-tc_notify_at_commit(const char *customer)
+static void
+queue(const char *payload)
 {
 	MemoryContext old;
 	PendingNotify *p;
 
-	if (!tc_notify)
-		return;
 	if (!callbacks_registered)
 	{
 		RegisterXactCallback(notify_xact_callback, NULL);
 		RegisterSubXactCallback(notify_subxact_callback, NULL);
 		callbacks_registered = true;
 	}
-
-	/*
-	 * Where the relay will notify (notify_relay.c), only whether this
-	 * (sub)transaction canceled anything matters: one entry per level,
-	 * with an empty payload should the relay be unavailable at commit.
-	 */
-	if (tc_notify_relay_applies())
-	{
-		int			level = GetCurrentTransactionNestLevel();
-
-		if (pending != NIL &&
-			((PendingNotify *) llast(pending))->nest_level == level &&
-			((PendingNotify *) llast(pending))->payload[0] == '\0')
-			return;
-		customer = "";
-	}
-
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	p = palloc(sizeof(PendingNotify));
 	p->nest_level = GetCurrentTransactionNestLevel();
-	p->payload = strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ?
-		pstrdup(customer) : pstrdup("");
+	p->payload = payload != NULL ? pstrdup(payload) : NULL;
 	pending = lappend(pending, p);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * tc_notify_at_commit
+ *		Queue a notification of customer's cancel on channel
+ *		"task_cancel_events", sent when the transaction commits the
+ *		ordinary way (see the file header) -- where the relay does not
+ *		notify for us (notify_relay.c); where it does, trigger
+ *		stamp_cancel_event has called tc_notify_relay_note().
+ */
+void
+tc_notify_at_commit(const char *customer)
+{
+	if (!tc_notify || tc_notify_relay_applies())
+		return;
+	queue(strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ? customer : "");
+}
+
+/*
+ * tc_notify_relay_note
+ *		An event was written on this node, whose relay will notify it
+ *		(called by trigger stamp_cancel_event, which fires on the node that
+ *		stores the event, on Citus too): at commit this transaction makes
+ *		sure the relay runs.  One entry per subtransaction level.
+ */
+void
+tc_notify_relay_note(void)
+{
+	PendingNotify *last;
+
+	if (!tc_notify || !tc_notify_relay_applies())
+		return;
+	last = pending != NIL ? (PendingNotify *) llast(pending) : NULL;
+	if (last != NULL && last->payload == NULL &&
+		last->nest_level == GetCurrentTransactionNestLevel())
+		return;
+	queue(NULL);
 }

@@ -80,6 +80,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "task_cancel.h"
@@ -148,8 +149,34 @@ static void
 release_held(void)
 {
 	if (holding && tc_lock_held_by_me(&held_tag, ExclusiveLock))
+	{
+		ResourceOwner save = CurrentResourceOwner;
+
+		/* the owner it was taken with: see acquire() */
+		CurrentResourceOwner = CurTransactionResourceOwner;
 		LockRelease(&held_tag, ExclusiveLock, false);
+		CurrentResourceOwner = save;
+	}
 	holding = false;
+}
+
+/*
+ * acquire
+ *		Take the order lock held_tag names.  It is taken and released with
+ *		the (sub)transaction's resource owner, not the current one: on Citus
+ *		the trigger that takes it may run under a portal's owner that is gone
+ *		by the time tc_event_order_end() lets go of it, and PostgreSQL
+ *		releases a lock only for the owner that holds it.
+ */
+static void
+acquire(void)
+{
+	ResourceOwner save = CurrentResourceOwner;
+
+	CurrentResourceOwner = CurTransactionResourceOwner;
+	(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
+	CurrentResourceOwner = save;
+	holding = true;
 }
 
 /*
@@ -338,8 +365,7 @@ tc_event_order_wait(Relation rel, Datum customer, AttrNumber customer_col,
 	{
 		TransactionId writer;
 
-		(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
-		holding = true;
+		acquire();
 		writer = writer_in_progress(rel, customer, customer_col, id_col);
 		if (!TransactionIdIsValid(writer))
 			return;

@@ -55,9 +55,19 @@
  *	  never reads beside an old one finishing its hand-over (the mode
  *	  conflicts with itself).
  *
+ * Where events are written: trigger stamp_cancel_event notes, on the node
+ * that stores the event (on Citus, the customer's worker, whichever node
+ * ran the cancel), that this transaction wrote one (commit_notify.c), and
+ * the hand-over above runs there, at its commit.  So each node's relay
+ * notifies the events stored on that node, and listeners LISTEN there.
+ *
  * If no background worker can be had (max_worker_processes), the
- * canceling transaction sends its notification itself, as in 1.2; a relay
- * started later may then notify the same customer once more.  Setting
+ * canceling transaction sends a notification itself, with an empty
+ * payload (read cancel_events_since()); a relay started later may then
+ * notify the same customer once more.  task_cancel.notify = off for a
+ * session keeps its transactions from starting the relay; set for the
+ * database (ALTER DATABASE ... SET), the relay, which reads it as a
+ * session of that database, moves its cursor without notifying.  Setting
  * task_cancel.notify_relay = off (superuser) does the same always; a
  * database that is still on 1.2 or older has no notify_relay table and
  * notifies as before.
@@ -376,9 +386,11 @@ relay_once(void)
 		{
 			h->customer = customer;
 			h->txid = txid;
-			Async_Notify(TC_EVENTS_CHANNEL,
-						 strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ?
-						 customer : "");
+			/* off for the database (ALTER DATABASE ... SET): move on silently */
+			if (tc_notify)
+				Async_Notify(TC_EVENTS_CHANNEL,
+							 strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ?
+							 customer : "");
 		}
 		last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		handled++;

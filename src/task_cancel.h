@@ -99,6 +99,7 @@ extern bool tc_notify_relay_applies(void);
 extern bool tc_notify_relay_commit(void);
 extern bool tc_notify_relay_ensure(void);
 extern void tc_notify_at_commit(const char *customer);
+extern void tc_notify_relay_note(void);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,
 						   const CancelAudit *audit);

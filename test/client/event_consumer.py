@@ -15,8 +15,8 @@ cancel_events_since().
    exactly once and nothing else.
 
 Runs against the cluster in PGHOST/PGPORT; makes and drops its own
-database.  Prints "ok - ..." or "not ok - ..." per check; exit 1 on any
-failure.
+database.  Prints TAP (tap.py): "ok N - ..." or "not ok N - ..." per
+check, then the plan; exit 1 on any failure.
 """
 import random
 import select
@@ -26,7 +26,7 @@ import time
 
 import psycopg2
 
-from tap import admin, all_passed, check
+from tap import admin, check, diag, done
 
 DB = "tc_events"
 CHANNEL = "task_cancel_events"
@@ -225,7 +225,7 @@ def exactly_once_part():
           % (len(written), len(committed)))
     check(inversions > 0, "transactions committed out of id order (%d pairs committed after a larger id)"
           % inversions)
-    print("# for comparison, a consumer following ids alone missed %d of the %d events"
+    diag("for comparison, a consumer following ids alone missed %d of the %d events"
           % (len(set(table) - set(got_naive)), len(table)))
     for name, got in (("every row", got_all), ("resuming mid-batch", got_mid),
                       ("at most 3 a call, resuming mid-batch", got_bounded)):
@@ -308,7 +308,7 @@ def main():
     exactly_once_part()
     purge_part()
     admin("DROP DATABASE " + DB)
-    return 0 if all_passed() else 1
+    return done()
 
 
 if __name__ == "__main__":

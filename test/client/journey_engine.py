@@ -10,8 +10,8 @@ the SQLSTATE (and hint) of bad calls, and that Python values bind to
 text, text[] and bigint parameters without casts.
 
 Runs against the cluster in PGHOST/PGPORT; makes and drops its own
-database.  Prints "ok - ..." or "not ok - ..." per check; exit 1 on any
-failure.
+database.  Prints TAP (tap.py): "ok N - ..." or "not ok N - ..." per
+check, then the plan; exit 1 on any failure.
 """
 import random
 import sys
@@ -21,7 +21,7 @@ import psycopg2
 import psycopg2.errorcodes
 import psycopg2.pool
 
-from tap import admin, all_passed, check
+from tap import admin, check, done
 
 DB = "tc_client"
 
@@ -188,7 +188,7 @@ def main():
 
     pool.closeall()
     admin("DROP DATABASE " + DB)
-    return 0 if all_passed() else 1
+    return done()
 
 
 if __name__ == "__main__":

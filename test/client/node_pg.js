@@ -11,16 +11,22 @@
 //     as strings.
 //
 // Runs against the cluster in PGHOST/PGPORT (node-pg reads the same PG*
-// variables as psql); makes and drops its own database.  Prints "ok - ..."
-// or "not ok - ..." per check; exit 1 on any failure.
+// variables as psql); makes and drops its own database.  Prints TAP:
+// "ok N - ..." or "not ok N - ..." per check, then the plan "1..N" once
+// every check has run (none if the script dies on the way, so that prove
+// reports it as failed); exit 1 on any failure.
 'use strict';
 const { Client } = require('pg');
 
 const DB = 'tc_node_pg';
 let failures = 0;
+let checks = 0;
 
+// One line per check, and a "#" of the description cannot start a directive.
 function check(ok, what) {
-  console.log((ok ? 'ok - ' : 'not ok - ') + what);
+  checks++;
+  const text = String(what).split('\n').join(' ').replace(/#/g, '\\#');
+  console.log(`${ok ? 'ok' : 'not ok'} ${checks} - ${text}`);
   if (!ok) failures++;
 }
 
@@ -117,9 +123,13 @@ async function run(db) {
 }
 
 main().then(
-  () => process.exit(failures ? 1 : 0),
+  () => {
+    if (checks === 0) check(false, 'the script reported at least one check');
+    console.log(`1..${checks}`);
+    process.exit(failures ? 1 : 0);
+  },
   (e) => {
-    console.log(`not ok - ${e.message}`);
+    check(false, e.message);
     process.exit(1);
   },
 );

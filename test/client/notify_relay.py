@@ -22,8 +22,8 @@ Waits are bounded (a notification must arrive within 10 s; "nothing more"
 means nothing in the 1.5 s after the last expected one) and are not
 timings: how long the relay takes is measured by bench/notify_delay.
 Runs against the cluster in PGHOST/PGPORT; makes and drops its own
-database.  Prints "ok - ..." or "not ok - ..." per check; exit 1 on any
-failure.
+database.  Prints TAP (tap.py): "ok N - ..." or "not ok N - ..." per
+check, then the plan; exit 1 on any failure.
 """
 import collections
 import select
@@ -33,7 +33,7 @@ import time
 
 import psycopg2
 
-from tap import admin, all_passed, check
+from tap import admin, check, done
 
 DB = "tc_relay"
 CHANNEL = "task_cancel_events"
@@ -214,7 +214,7 @@ def main():
             break
         except psycopg2.Error:
             time.sleep(0.5)
-    sys.exit(0 if all_passed() else 1)
+    sys.exit(done())
 
 
 if __name__ == "__main__":

@@ -8,20 +8,16 @@ whose type the server picks -- for cancel_tasks(%s, ...) the text form.
 3. Ids come back as Python ints, exact at 64 bits.
 
 Runs against the cluster in PGHOST/PGPORT; makes and drops its own
-database.  Prints "ok - ..." or "not ok - ..." per check; exit 1 on any
-failure.
+database.  Prints TAP (tap.py): "ok N - ..." or "not ok N - ..." per
+check, then the plan; exit 1 on any failure.
 """
 import sys
 
 import psycopg
 
+from tap import check, done
+
 DB = "tc_psycopg3"
-results = []
-
-
-def check(ok, what):
-    results.append(bool(ok))
-    print(("ok - " if ok else "not ok - ") + what)
 
 
 def main():
@@ -33,7 +29,7 @@ def main():
                 run(db)
         finally:
             admin.execute("DROP DATABASE " + DB)
-    return 0 if all(results) else 1
+    return done()
 
 
 def run(db):
