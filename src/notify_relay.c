@@ -56,10 +56,15 @@
  *	  conflicts with itself).
  *
  * Where events are written: trigger stamp_cancel_event notes, on the node
- * that stores the event (on Citus, the customer's worker, whichever node
- * ran the cancel), that this transaction wrote one (commit_notify.c), and
- * the hand-over above runs there, at its commit.  So each node's relay
- * notifies the events stored on that node, and listeners LISTEN there.
+ * that stores the event, that this transaction wrote one (commit_notify.c),
+ * and the hand-over above runs there, at its commit.
+ *
+ * Not on Citus.  There cancel_events is a distributed table, and a relay
+ * reading it would have Citus ask every node's shards, every few
+ * milliseconds, over connections that do not give way to DDL as the relay
+ * does (a DROP EXTENSION waited on them for ever in test/citus).  On a
+ * node where Citus is created each canceling transaction notifies at its
+ * own commit, on the node where the cancel ran, as in 1.2.
  *
  * If no background worker can be had (max_worker_processes), the
  * canceling transaction sends a notification itself, with an empty
@@ -213,7 +218,7 @@ relay_table(void)
 bool
 tc_notify_relay_applies(void)
 {
-	return tc_notify_relay && OidIsValid(relay_table());
+	return tc_notify_relay && !tc_citus_loaded() && OidIsValid(relay_table());
 }
 
 /*
