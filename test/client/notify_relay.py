@@ -112,6 +112,7 @@ def main():
     check(listener.collect(0) == [],
           "nothing is heard of a rolled-back cancel, a rolled-back savepoint"
           " or a cancel that found nothing")
+    w.close()
 
     # 2. two transactions of one customer: heard twice
     create(cur, "+3", 2)
@@ -207,7 +208,7 @@ def main():
 
     listener.conn.close()
     setup.close()
-    # the relay lets go of the database within a second or two
+    # the relay lets go of the database a second after its last work
     for attempt in range(20):
         try:
             admin("DROP DATABASE " + DB)
