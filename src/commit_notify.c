@@ -118,15 +118,18 @@ notify_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 			{
 				if (((PendingNotify *) lfirst(lc))->payload == NULL)
 				{
-					(void) tc_notify_relay_ensure();
+					tc_notify_relay_prepare();
 					break;
 				}
 			}
 			pending = NIL;
 			break;
-		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
+			tc_notify_relay_prepared();
+			pending = NIL;
+			break;
+		case XACT_EVENT_COMMIT:
 			/* nothing is sent for a prepared transaction; see above */
 			pending = NIL;
 			break;

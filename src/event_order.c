@@ -23,8 +23,8 @@
  * Two writers could look at the same moment, each before the other's row
  * is in the index, and neither would wait.  A short lock closes that gap:
  * the writer holds a lock on X from before its look until its row is in
- * the table and its indexes, and releases it then (not at commit: no lock
- * of ours is held through a commit).  It is a lock in PostgreSQL's lock
+ * the table and its indexes, and releases it then (not at commit; but see
+ * below for inserts made outside the extension's own code).  It is a lock in PostgreSQL's lock
  * manager with an advisory-type tag of our own class (TC_ORDER_LOCK_CLASS,
  * so it never meets the application's pg_advisory_lock() keys) and the
  * customer's 64-bit hash as key.  With it, of two writers of X in progress
@@ -52,7 +52,12 @@
  * (every cancel path brackets its event insert with tc_event_order_begin()
  * and tc_event_order_end()), and inserts that leave id NULL (on Citus the
  * id is drawn on the node that stores the row).  An operator's INSERT with
- * an id, or a restore by pg_dump, keeps the id it brings.  The work is done
+ * an id, or a restore by pg_dump, keeps the id it brings.  An insert that
+ * no bracket of ours surrounds in this backend -- an operator's INSERT with
+ * a NULL id, or on Citus a row a coordinator sends to a worker -- keeps the
+ * order lock of its last customer until the backend's next event or the
+ * end of the transaction: a writer of the same customer waits then for
+ * the commit, as the protocol makes it do anyway.  The work is done
  * by trigger stamp_cancel_event (cancel_events_since.c), which fires on
  * the node and the shard that store the row, and under every
  * session_replication_role since 1.2 (ENABLE ALWAYS).
@@ -153,7 +158,7 @@ release_held(void)
 		ResourceOwner save = CurrentResourceOwner;
 
 		/* the owner it was taken with: see acquire() */
-		CurrentResourceOwner = CurTransactionResourceOwner;
+		CurrentResourceOwner = TopTransactionResourceOwner;
 		LockRelease(&held_tag, ExclusiveLock, false);
 		CurrentResourceOwner = save;
 	}
@@ -163,17 +168,19 @@ release_held(void)
 /*
  * acquire
  *		Take the order lock held_tag names.  It is taken and released with
- *		the (sub)transaction's resource owner, not the current one: on Citus
- *		the trigger that takes it may run under a portal's owner that is gone
- *		by the time tc_event_order_end() lets go of it, and PostgreSQL
- *		releases a lock only for the owner that holds it.
+ *		the top-level transaction's resource owner, not the current one:
+ *		PostgreSQL releases a lock only for the owner that holds it, and the
+ *		trigger that takes it may run under a portal's owner that is gone by
+ *		the time tc_event_order_end() lets go of it (Citus), or in another
+ *		subtransaction than the one that lets go of it (a savepoint between
+ *		two events).
  */
 static void
 acquire(void)
 {
 	ResourceOwner save = CurrentResourceOwner;
 
-	CurrentResourceOwner = CurTransactionResourceOwner;
+	CurrentResourceOwner = TopTransactionResourceOwner;
 	(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
 	CurrentResourceOwner = save;
 	holding = true;

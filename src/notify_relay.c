@@ -211,6 +211,21 @@ relay_table(void)
 }
 
 /*
+ * relay_table_now
+ *		relay_table() from outside a transaction, in the relay.
+ */
+static Oid
+relay_table_now(void)
+{
+	Oid			table;
+
+	StartTransactionCommand();
+	table = relay_table();
+	CommitTransactionCommand();
+	return table;
+}
+
+/*
  * tc_notify_relay_applies
  *		Whether this transaction's notifications go through the relay: the
  *		setting is on and the database has the relay's table (1.3).
@@ -302,6 +317,51 @@ tc_notify_relay_ensure(void)
 }
 
 /*
+ * A transaction being prepared that canceled something holds lock P (an
+ * advisory-type tag of our own class, per database) in share mode for its
+ * session from XACT_EVENT_PRE_PREPARE until it is prepared
+ * (XACT_EVENT_PREPARE) or aborted: pg_prepared_xacts does not show it yet
+ * in between, and a relay deciding to stop takes P in exclusive mode, which
+ * waits for it to show (hand_over()).  A session lock, so that PREPARE does
+ * not hand it to the prepared transaction to keep until COMMIT PREPARED.
+ */
+#define TC_PREPARE_LOCK_CLASS 0x7447
+static bool prepare_lock_held = false;
+static LOCKTAG prepare_tag;
+
+/*
+ * tc_notify_relay_prepare
+ *		At XACT_EVENT_PRE_PREPARE of a transaction that canceled something
+ *		(commit_notify.c): the lock above, and a relay that will be there
+ *		at COMMIT PREPARED (it does not stop while the database has prepared
+ *		transactions).
+ */
+void
+tc_notify_relay_prepare(void)
+{
+	if (!OidIsValid(relay_table()))
+		return;
+	SET_LOCKTAG_ADVISORY(prepare_tag, MyDatabaseId, 0, 0, TC_PREPARE_LOCK_CLASS);
+	(void) LockAcquire(&prepare_tag, ShareLock, true, false);
+	prepare_lock_held = true;
+	(void) tc_notify_relay_ensure();
+}
+
+/*
+ * tc_notify_relay_prepared
+ *		At XACT_EVENT_PREPARE or an abort: the transaction shows in
+ *		pg_prepared_xacts now, or never will; let go of the lock.
+ */
+void
+tc_notify_relay_prepared(void)
+{
+	if (!prepare_lock_held)
+		return;
+	LockRelease(&prepare_tag, ShareLock, true);
+	prepare_lock_held = false;
+}
+
+/*
  * relay_once
  *		One relay transaction: notify the events that committed since the
  *		cursor, up to the first customer whose notification this
@@ -381,6 +441,12 @@ relay_once(void)
 		Heard	   *h;
 		bool		found;
 
+		/*
+		 * Keyed by the payload sent: customers too long for a payload all
+		 * send "", which PostgreSQL would fold into one notification.
+		 */
+		if (strlen(customer) >= TC_NOTIFY_PAYLOAD_MAX)
+			customer = "";
 		h = hash_search(heard, &customer, HASH_ENTER, &found);
 		if (found && strcmp(h->txid, txid) != 0)
 		{
@@ -393,9 +459,7 @@ relay_once(void)
 			h->txid = txid;
 			/* off for the database (ALTER DATABASE ... SET): move on silently */
 			if (tc_notify)
-				Async_Notify(TC_EVENTS_CHANNEL,
-							 strlen(customer) < TC_NOTIFY_PAYLOAD_MAX ?
-							 customer : "");
+				Async_Notify(TC_EVENTS_CHANNEL, customer);
 		}
 		last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		handled++;
@@ -483,10 +547,13 @@ relay_once_guarded(void)
  * hand_over
  *		Take SHARE ROW EXCLUSIVE on notify_relay for this session (file
  *		header); an exiting relay then reads until nothing is left.  Lets go
- *		of the lock again.  False if the table is gone.
+ *		of the lock again.  False if the table is gone, or if an exiting
+ *		relay must stay after all: a transaction that was being prepared
+ *		as it decided to stop has shown up in pg_prepared_xacts (the lock
+ *		waited for it) and L could be taken back.
  */
 static bool
-hand_over(Oid dbid, bool exiting)
+hand_over(Oid dbid, bool exiting, LOCKTAG *tag)
 {
 	LockRelId	relid;
 
@@ -497,6 +564,15 @@ hand_over(Oid dbid, bool exiting)
 	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	if (OidIsValid(relid.relId))
 		LockRelationIdForSession(&relid, ShareRowExclusiveLock);
+	if (OidIsValid(relid.relId) && exiting)
+	{
+		LOCKTAG		preparing;
+
+		/* and for the transactions in the middle of PREPARE to show */
+		SET_LOCKTAG_ADVISORY(preparing, dbid, 0, 0, TC_PREPARE_LOCK_CLASS);
+		(void) LockAcquire(&preparing, ExclusiveLock, false, false);
+		LockRelease(&preparing, ExclusiveLock, false);
+	}
 	SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
 					PGC_SUSET, PGC_S_OVERRIDE);
 	CommitTransactionCommand();
@@ -506,6 +582,12 @@ hand_over(Oid dbid, bool exiting)
 	{
 		while (relay_once_guarded() > 0)
 			;
+		if (prepared_transactions(dbid) &&
+			LockAcquire(tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+		{
+			UnlockRelationIdForSession(&relid, ShareRowExclusiveLock);
+			return false;		/* stay: L is ours again */
+		}
 	}
 	UnlockRelationIdForSession(&relid, ShareRowExclusiveLock);
 	return true;
@@ -543,9 +625,10 @@ tc_notify_relay_main(Datum main_arg)
 	relay_tag(&tag, dbid);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 		proc_exit(0);			/* another relay runs */
-	if (!hand_over(dbid, false))
+	if (!hand_over(dbid, false, &tag))
 		proc_exit(0);			/* the extension is gone */
 
+again:
 	last_work = GetCurrentTimestamp();
 	for (;;)
 	{
@@ -578,6 +661,7 @@ tc_notify_relay_main(Datum main_arg)
 	 * that may have seen it held, then read until nothing is left.
 	 */
 	LockRelease(&tag, ExclusiveLock, true);
-	(void) hand_over(dbid, true);
+	if (!hand_over(dbid, true, &tag) && OidIsValid(relay_table_now()))
+		goto again;
 	proc_exit(0);
 }

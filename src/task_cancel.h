@@ -98,6 +98,8 @@ extern bool tc_notify_relay;
 extern bool tc_notify_relay_applies(void);
 extern bool tc_notify_relay_commit(void);
 extern bool tc_notify_relay_ensure(void);
+extern void tc_notify_relay_prepare(void);
+extern void tc_notify_relay_prepared(void);
 extern void tc_notify_at_commit(const char *customer);
 extern void tc_notify_relay_note(void);
 

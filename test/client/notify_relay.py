@@ -16,7 +16,9 @@ heard when each transaction notified at its own commit:
 4. the relay stops when it has had nothing to do for a second, and the next
    cancel starts it again: nothing is lost across the hand-over;
 5. 32 clients canceling at once, some rolling back: every committed
-   (transaction, customer) heard exactly once, nothing else.
+   (transaction, customer) heard exactly once, nothing else;
+6. customers too long for a payload (old rows) are heard once per
+   transaction too, with an empty payload.
 
 Waits are bounded (a notification must arrive within 10 s; "nothing more"
 means nothing in the 1.5 s after the last expected one) and are not
@@ -205,6 +207,25 @@ def main():
           "32 clients: every committed (transaction, customer) heard exactly once"
           " (%d expected, %d heard, errors %r)" % (sum(expected.values()),
                                                     sum(got.values()), errors[:2]))
+
+    # 6. two customers too long for a payload (tasks of 1.0 or 1.1, as a
+    # restore brings them back), canceled by two transactions that fall into
+    # one relay batch: two notifications with an empty payload, not one
+    cur.execute("INSERT INTO task_cancel.tasks (customer, task_type, created_at)"
+                " VALUES (repeat('7', 8000), 'inbound_call', now() - interval '1 day'),"
+                "        (repeat('8', 8000), 'inbound_call', now() - interval '1 day')"
+                " RETURNING id")
+    long_ids = [r[0] for r in cur.fetchall()]
+    hold = connect(autocommit=False)
+    hold.cursor().execute("SELECT * FROM task_cancel.notify_relay FOR UPDATE")
+    for task_id in long_ids:
+        cur.execute("SELECT count(*) FROM task_cancel.cancel_task(%s, 'agent_ann')", (task_id,))
+    hold.commit()
+    hold.close()
+    got = listener.collect(2)
+    check(got == ["", ""],
+          "two transactions canceling for two customers too long for a payload:"
+          " two empty notifications (got %r)" % [len(g) for g in got])
 
     listener.conn.close()
     setup.close()
