@@ -62,12 +62,6 @@
 
 bool		tc_notify = true;
 
-/*
- * Async_Notify() refuses a payload of this many bytes or more; the same
- * expression as NOTIFY_PAYLOAD_MAX_LENGTH in commands/async.c, which no
- * header exports.
- */
-#define TC_NOTIFY_PAYLOAD_MAX (BLCKSZ - NAMEDATALEN - 128)
 
 /* One customer to notify at commit. */
 typedef struct PendingNotify

@@ -128,8 +128,6 @@ bool		tc_notify_relay = true;
 /* Events read per relay transaction at most. */
 #define TC_RELAY_BATCH 10000
 
-/* The same limit as commit_notify.c's (commands/async.c). */
-#define TC_NOTIFY_PAYLOAD_MAX (BLCKSZ - NAMEDATALEN - 128)
 
 static const char *const cursor_sql =
 "SELECT r.lower, COALESCE(r.upper, pg_catalog.pg_current_snapshot()), r.after_id"

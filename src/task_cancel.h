@@ -90,6 +90,13 @@ typedef struct CancelAudit
 
 #define TC_EVENTS_CHANNEL "task_cancel_events"
 
+/*
+ * Async_Notify() refuses a payload of this many bytes or more; the same
+ * expression as NOTIFY_PAYLOAD_MAX_LENGTH in commands/async.c, which no
+ * header exports.  A customer that long is notified with an empty payload.
+ */
+#define TC_NOTIFY_PAYLOAD_MAX (BLCKSZ - NAMEDATALEN - 128)
+
 /* commit_notify.c */
 extern bool tc_notify;
 
