@@ -43,8 +43,10 @@
  *	- A canceling transaction, just before it commits, takes ROW EXCLUSIVE
  *	  on table notify_relay (a weak lock: PostgreSQL's fast path, no
  *	  contention between transactions), holds it through its commit, and
- *	  then looks whether L is free; if it is, no relay runs, and it starts
- *	  one (RegisterDynamicBackgroundWorker, no preloading needed).
+ *	  goes on only once it has seen L held: if L is free, no relay runs,
+ *	  and it starts one (RegisterDynamicBackgroundWorker, no preloading
+ *	  needed; one transaction at a time, the others wait for that relay:
+ *	  tc_notify_relay_ensure()).
  *	- A relay that exits first lets go of L, then takes SHARE ROW
  *	  EXCLUSIVE on notify_relay, which waits for every canceling
  *	  transaction that holds ROW EXCLUSIVE, that is every one that may have
@@ -114,7 +116,7 @@ PGDLLEXPORT void tc_notify_relay_main(Datum main_arg);
 
 bool		tc_notify_relay = true;
 
-/* Lock L's class (objsubid in pg_locks); the others are 0x7443, 0x7445. */
+/* Lock L's class (objsubid in pg_locks); S and P are below. */
 #define TC_RELAY_LOCK_CLASS 0x7446
 
 /* How often the relay looks, and after how long without work it exits. */
@@ -237,10 +239,10 @@ tc_notify_relay_applies(void)
 /*
  * start_relay
  *		Register a relay for this database; false if no background worker
- *		slot is free.
+ *		slot is free.  *handle tells whether it still runs.
  */
 static bool
-start_relay(void)
+start_relay(BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker worker;
 
@@ -256,7 +258,7 @@ start_relay(void)
 	snprintf(worker.bgw_type, BGW_MAXLEN, "task_cancel notify relay");
 	worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
 	worker.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&worker, NULL);
+	return RegisterDynamicBackgroundWorker(&worker, handle);
 }
 
 /*
@@ -278,40 +280,118 @@ tc_notify_relay_commit(void)
 }
 
 /*
- * tc_notify_relay_ensure
- *		Start a relay unless one runs; false if none can be started.  Also
- *		called as a canceling transaction is prepared: the relay does not
- *		stop while the database has prepared transactions, so it is there
- *		to notify at COMMIT PREPARED.
+ * relay_runs
+ *		Whether a relay holds lock L of this database.
  */
-bool
-tc_notify_relay_ensure(void)
+static bool
+relay_runs(void)
 {
-	static TimestampTz last_start = 0;
 	LOCKTAG		tag;
 
 	relay_tag(&tag, MyDatabaseId);
 	if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
-		return true;			/* a relay holds L: it runs */
-	LockRelease(&tag, ShareLock, false);
-
-	/*
-	 * None runs.  Several transactions may start one at once; all but one
-	 * find L taken and exit.  From one backend, one start a second is
-	 * plenty: a relay that started reads everything since its cursor.
-	 */
-	if (GetCurrentTimestamp() - last_start < USECS_PER_SEC)
 		return true;
-	if (!start_relay())
+	LockRelease(&tag, ShareLock, false);
+	return false;
+}
+
+/* A short pause of the loops below, which look again after it. */
+static void
+pause_ms(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * tc_notify_relay_ensure
+ *		Return once a relay holds L, having started one if none did; false
+ *		if none can be started (the caller then notifies itself).  Called by
+ *		a canceling transaction just before it commits, holding ROW
+ *		EXCLUSIVE on notify_relay, and as one is prepared: the relay does
+ *		not stop while the database has prepared transactions, so it is
+ *		there to notify at COMMIT PREPARED.
+ *
+ * A relay seen holding L after our ROW EXCLUSIVE was taken will read our
+ * events: it lets go of L only to hand over, which waits for us (file
+ * header).  A relay merely registered is not enough for the others, who
+ * must see it hold L too; and many transactions committing at once after
+ * a quiet second must not register one each: a dynamic worker takes a
+ * slot of max_worker_processes from its registration until it exits, so
+ * thirty-two of them could take every slot, and the transactions that
+ * found none would notify themselves, and a customer would be heard twice.
+ * So starts are serialized by lock S (class TC_START_LOCK_CLASS, per
+ * database): its holder registers one relay and waits until it holds L
+ * (a few milliseconds: a process starting and connecting); the others
+ * wait for S to be free and look at L again.  They poll rather than wait
+ * in the lock manager, so that neither lock_timeout nor the deadlock
+ * detector ever fails a commit here.
+ */
+#define TC_START_LOCK_CLASS 0x7448
+#define TC_START_WAIT_MS 10000	/* for a relay to show, at most */
+#define TC_SLOT_WAIT_MS 100		/* for a worker slot to come free */
+
+bool
+tc_notify_relay_ensure(void)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   TC_START_WAIT_MS);
+	LOCKTAG		start;
+	int			attempts = 0;
+
+	SET_LOCKTAG_ADVISORY(start, MyDatabaseId, 0, 0, TC_START_LOCK_CLASS);
+	while (!relay_runs())
 	{
-		ereport(WARNING,
-				(errmsg("task_cancel could not start its notification relay"),
-				 errdetail("No background worker slot is free; this transaction notifies listeners itself."),
-				 errhint("Raise max_worker_processes.")));
-		return false;
+		BackgroundWorkerHandle *handle = NULL;
+		TimestampTz slot_deadline;
+		pid_t		pid;
+		bool		registered;
+
+		if (GetCurrentTimestamp() >= deadline || attempts == 3)
+			break;
+		if (LockAcquire(&start, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		{
+			pause_ms(1);		/* another transaction starts one */
+			continue;
+		}
+
+		/*
+		 * A relay that is exiting keeps its slot for a moment after its
+		 * hand-over: on a server with few slots, wait for it a little.
+		 */
+		slot_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													TC_SLOT_WAIT_MS);
+		attempts++;
+		while (!(registered = start_relay(&handle)) &&
+			   GetCurrentTimestamp() < slot_deadline)
+			pause_ms(5);
+		if (!registered)
+		{
+			LockRelease(&start, ExclusiveLock, false);
+			ereport(WARNING,
+					(errmsg("task_cancel could not start its notification relay"),
+					 errdetail("No background worker slot is free; this transaction notifies listeners itself."),
+					 errhint("Raise max_worker_processes.")));
+			return false;
+		}
+
+		/* until it holds L, or has exited (another relay got L first) */
+		while (!relay_runs() &&
+			   GetBackgroundWorkerPid(handle, &pid) != BGWH_STOPPED &&
+			   GetCurrentTimestamp() < deadline)
+			pause_ms(1);
+		LockRelease(&start, ExclusiveLock, false);
+		pfree(handle);
 	}
-	last_start = GetCurrentTimestamp();
-	return true;
+	if (relay_runs())
+		return true;
+	ereport(WARNING,
+			(errmsg("task_cancel's notification relay did not start"),
+			 errdetail("This transaction notifies listeners itself."),
+			 errhint("The server log may say why the relay stopped.")));
+	return false;
 }
 
 /*
