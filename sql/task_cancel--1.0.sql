@@ -57,7 +57,7 @@ COMMENT ON COLUMN task_cancel.campaigns.name IS 'Campaign name, quoted in cancel
 COMMENT ON COLUMN task_cancel.campaigns.channel IS 'voice or sms';
 
 /*
- * Scale-out rules (API.md): the primary key starts with customer so the
+ * Scale-out rules (doc/design.md): the primary key starts with customer so the
  * table can be distributed by customer; id is generated but nothing assumes
  * it is dense or ordered by creation.  The CHECK constraints hold for every
  * row, including rows that pg_dump restores with COPY; the status trigger

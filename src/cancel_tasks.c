@@ -12,7 +12,7 @@
  *	   current name, the task types it may cancel, and for mode "campaign"
  *	   the campaign -- from the backend's lookup cache, or in statements of
  *	   their own (lookup_cache.c).  No statement joins tasks with another
- *	   table (API.md, scale-out rules).
+ *	   table (doc/design.md, scale-out rules).
  *	3. Lock the matching tasks in one statement and, if there are any,
  *	   cancel exactly those in a second; the locked rows are the result
  *	   and go to the caller's tuplestore.  Since 1.1 the cancel also

@@ -11,7 +11,7 @@
  * the commit record is flushed, so when every cancel sent its own NOTIFY
  * (1.1, 1.2), concurrent cancels committed one after another: at 32
  * clients with fsync on, 0.14-0.16 times the throughput of version 1.0
- * (perf-3, bench/commits).  Now the canceling transaction notifies nothing
+ * (bench/commits).  Now the canceling transaction notifies nothing
  * itself; the relay, a background worker connected to the database, reads
  * the events committed since it last looked and sends their notifications
  * in one transaction of its own.  Only the relay's transactions take the

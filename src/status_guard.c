@@ -70,7 +70,7 @@ static const char *const status_names[TC_NUM_STATUSES] = {
 };
 
 /*
- * transitions[from][to]: the lifecycle of API.md, after Twilio TaskRouter.
+ * transitions[from][to]: the task lifecycle (doc/reference.md), after Twilio TaskRouter.
  * The diagonal is true (an UPDATE may keep the status); "completed" and
  * "canceled" have no way out.
  */

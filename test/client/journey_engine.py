@@ -90,7 +90,7 @@ def main():
                     ([], "all", None, 2))
         check(cur.fetchone()[0] == 0, "an empty list typed ::text[] cancels nothing")
 
-    # Bad calls: SQLSTATE and hint as API.md says.
+    # Bad calls: SQLSTATE and hint as doc/reference.md says.
     call = "SELECT * FROM task_cancel.cancel_tasks(%s, %s, %s, %s)"
     for params, want, what in [
         ((None, "all", None, 1), "22004", "customer None"),

@@ -9,7 +9,7 @@ NULLs and duplicates, unknown modes, task types, campaigns and journeys.
 NULLs go in as untyped literals, as drivers send them, so a call that
 PostgreSQL cannot resolve to one function (42725) is a failure.  Every call must either succeed, with
 a result that holds up, or raise an error whose SQLSTATE is one PostgreSQL
-or API.md documents for that kind of input -- and an error must change no
+or doc/reference.md documents for that kind of input -- and an error must change no
 row.  The backend must never crash: the connection never drops and the
 server never restarts.
 
@@ -28,12 +28,12 @@ SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 
 # SQLSTATEs an error may carry, and why each is legitimate.
 ALLOWED = {
-    "22004": "null value not allowed (API.md)",
-    "22001": "customer longer than 1,000 bytes (API.md 1.2)",
-    "22023": "invalid parameter value (API.md)",
+    "22004": "null value not allowed (doc/reference.md)",
+    "22001": "customer longer than 1,000 bytes (doc/reference.md 1.2)",
+    "22023": "invalid parameter value (doc/reference.md)",
     "22P02": "invalid text representation (campaign id)",
     "22003": "numeric value out of range (ids beyond bigint)",
-    "0A000": "never-cancelable task type (API.md)",
+    "0A000": "never-cancelable task type (doc/reference.md)",
     "23502": "not-null violation (register_* with NULL)",
     "23503": "foreign key violation (create_task with unknown type/campaign)",
     "23514": "check violation (campaign channel, empty names)",
@@ -111,7 +111,7 @@ FUNCTIONS = [
 ]
 
 # Functions whose first argument is one customer: a list sent as text or
-# a customer over 1,000 bytes must be refused there (API.md 1.3), never
+# a customer over 1,000 bytes must be refused there (doc/reference.md 1.3), never
 # taken for a customer.
 CUSTOMER_FIRST = {"create_task", "cancel_tasks", "preview_cancel", "block_customer",
                   "unblock_customer", "cancel_task(customer)", "reserve_task(customer)",

@@ -1,5 +1,5 @@
 -- bad_input: every bad argument of cancel_tasks raises the SQLSTATE of
--- API.md with a message a person understands, and changes nothing.
+-- doc/reference.md with a message a person understands, and changes nothing.
 CREATE EXTENSION task_cancel;
 
 SELECT task_cancel.register_journey(1, 'Welcome flow');

@@ -1,4 +1,4 @@
--- contract: the promises of API.md on a 3-node cluster, as the README's
+-- contract: the promises of doc/reference.md on a 3-node cluster, as the README's
 -- roles (only their GRANTs).  Customers are spread over both workers.
 \set VERBOSITY terse
 SET client_min_messages = warning;
