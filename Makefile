@@ -54,7 +54,7 @@ OBJS       = src/task_cancel.o src/arguments.o src/plans.o \
              src/task_row_check.o src/columns.o src/commit_notify.o \
              src/cancel_expired_tasks.o src/purge_cancel_events.o \
              src/cancel_direct.o src/citus.o src/event_order.o \
-             src/notify_relay.o
+             src/notify_relay.o src/cancel_stream.o
 DATA       = $(wildcard sql/task_cancel--*.sql)
 
 # Test lists are wildcards (a new file always runs); ":=" so an empty list
@@ -97,7 +97,8 @@ deps:
 # build for, even where several are installed.  Prepared transactions are
 # enabled: the tests prove that every cancel can be prepared (2PC).  Commit
 # timestamps let test/commit_order compare the order a consumer received
-# events in with the order of the commits.
+# events in with the order of the commits.  wal_level = logical lets
+# test/sql/stream.sql and test/stream read the cancel stream from a slot.
 #
 # They use a private installation, not the system's: "make install
 # DESTDIR=..." into a directory of their own under /tmp (the server, which
@@ -117,7 +118,7 @@ deps:
 PRIVATE_INSTALL := /tmp/task_cancel-$(shell id -u)-$(shell echo '$(CURDIR)' | md5sum | cut -c1-8)
 HAS_DESTDIR = $(filter 1,$(shell $$($(PG_CONFIG) --bindir 2>/dev/null)/postgres --describe-config 2>/dev/null | grep -c '^extension_destdir'))
 export TC_EXTENSION_DESTDIR = $(if $(HAS_DESTDIR),$(PRIVATE_INSTALL))
-VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10 -o track_commit_timestamp=on $(if $(HAS_DESTDIR),-o extension_destdir=$(PRIVATE_INSTALL))
+VIRTUALENV = mkdir -p log && pg_virtualenv -t $(if $(PG_MAJOR),-v $(PG_MAJOR)) -o max_prepared_transactions=10 -o track_commit_timestamp=on -o wal_level=logical $(if $(HAS_DESTDIR),-o extension_destdir=$(PRIVATE_INSTALL))
 
 # Build quietly and install into PRIVATE_INSTALL (or the system); say so once.
 private-install:

@@ -106,6 +106,112 @@ COMMENT ON COLUMN task_cancel.open_tasks.customer_blocked IS 'Whether the custom
 COMMENT ON COLUMN task_cancel.open_tasks.past_deadline IS 'Past its deadline: never handed out again, canceled by the next sweep';
 REVOKE ALL ON TABLE task_cancel.open_tasks FROM PUBLIC;
 
+-------------------------------------------------------------------------------
+-- The cancel stream (src/cancel_stream.c; doc/stream.md)
+-------------------------------------------------------------------------------
+
+/*
+ * Every event row, as stored, also goes to the WAL as a transactional
+ * logical decoding message (prefix task_cancel, JSON content) where
+ * wal_level is logical and task_cancel.stream is on.  AFTER, so that it
+ * follows every BEFORE trigger, stamp_cancel_event's id included.
+ */
+CREATE FUNCTION task_cancel.stream_cancel_event()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'tc_stream_cancel_event';
+REVOKE ALL ON FUNCTION task_cancel.stream_cancel_event() FROM PUBLIC;
+
+/*
+ * On a Citus cluster distributed with 1.2, Citus would refuse a new
+ * trigger on the distributed table, and could not put it on the shards
+ * from here: the workers run this script only after the coordinator.  So
+ * where Citus is loaded the trigger is made without Citus's propagation
+ * (the setting put back before the block ends), and distribute(), run once
+ * more after the update, puts it on every shard (below).
+ */
+DO $citus$
+DECLARE
+    propagate text := pg_catalog.current_setting('citus.enable_ddl_propagation', true);
+BEGIN
+    IF propagate IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+    END IF;
+    CREATE TRIGGER stream_cancel_event
+        AFTER INSERT ON task_cancel.cancel_events
+        FOR EACH ROW EXECUTE FUNCTION task_cancel.stream_cancel_event();
+    IF propagate IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', propagate, true);
+    END IF;
+END
+$citus$;
+
+/*
+ * distribute() as in 1.2, and then the cancel stream's trigger on every
+ * shard of cancel_events that lacks it: the shards of a cluster
+ * distributed before 1.3.  (Citus copies the table's triggers to shards
+ * it makes later, named with the shard id.)
+ */
+CREATE OR REPLACE FUNCTION task_cancel.distribute()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'task_cancel.distribute() needs Citus'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and CREATE EXTENSION task_cancel; on one server there is nothing to distribute.';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'task_cancel.distribute() must run on the coordinator'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Connect to the Citus coordinator and call it there.';
+    END IF;
+
+    FOR r IN SELECT * FROM run_command_on_coordinator(
+                 'SELECT task_cancel.distribute_objects()') LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.distribute() could not distribute the tables'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM run_command_on_all_nodes('SELECT task_cancel.prepare_node()') LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.prepare_node() failed on node %', r.nodeid
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result,
+                      HINT = 'Fix the node, then run task_cancel.distribute() again.';
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM run_command_on_shards('task_cancel.cancel_events', $cmd$
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = %1$L::pg_catalog.regclass
+                      AND tgname LIKE 'stream\_cancel\_event%%') THEN
+        CREATE TRIGGER stream_cancel_event
+            AFTER INSERT ON %1$s
+            FOR EACH ROW EXECUTE FUNCTION task_cancel.stream_cancel_event();
+    END IF;
+END
+$do$
+$cmd$) LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'task_cancel.distribute() could not add the cancel stream''s trigger to shard %', r.shardid
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = r.result,
+                      HINT = 'Fix the node, then run task_cancel.distribute() again.';
+        END IF;
+    END LOOP;
+END
+$body$;
+
 /*
  * psql's describe commands show comments; those of the objects nobody
  * calls or reads directly now say so first.
@@ -118,6 +224,8 @@ COMMENT ON FUNCTION task_cancel.block_list_guard() IS
     'Internal trigger: a new cancelable task of a blocked customer is created canceled';
 COMMENT ON FUNCTION task_cancel.stamp_cancel_event() IS
     'Internal trigger: record the writing transaction in cancel_events.txid, draw ids in commit order per customer; events never change';
+COMMENT ON FUNCTION task_cancel.stream_cancel_event() IS
+    'Internal trigger: write each cancel event as a logical decoding message with prefix task_cancel (wal_level logical, task_cancel.stream on)';
 COMMENT ON FUNCTION task_cancel.check_new_task() IS
     'Internal trigger: a new task row must be valid (customer, status, agent, completed_at, cancel audit), and a task created now has a customer of at most 1,000 bytes; releases the block-list lock of the insert';
 COMMENT ON FUNCTION task_cancel.prepare_node() IS

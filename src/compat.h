@@ -83,4 +83,18 @@
 	getIdentitySequence(RelationGetRelid(rel), (attnum), false)
 #endif
 
+/*
+ * tc_log_logical_message
+ *		Write a transactional logical decoding message.  PostgreSQL 17
+ *		added "flush" (for non-transactional messages; a transactional one
+ *		is flushed with its commit).
+ */
+#if PG_VERSION_NUM >= 170000
+#define tc_log_logical_message(prefix, message, size) \
+	LogLogicalMessage((prefix), (message), (size), true, false)
+#else
+#define tc_log_logical_message(prefix, message, size) \
+	LogLogicalMessage((prefix), (message), (size), true)
+#endif
+
 #endif							/* TASK_CANCEL_COMPAT_H */

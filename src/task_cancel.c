@@ -64,6 +64,10 @@
  *	src/cancel_events_since.c	cancel_events_since(), both forms, and its
  *								snapshot cursors; trigger function
  *								stamp_cancel_event()
+ *	src/cancel_stream.c			the cancel stream (1.3): trigger function
+ *								stream_cancel_event() writes each event as
+ *								a logical decoding message; setting
+ *								task_cancel.stream
  *	src/event_order.c			each customer's event ids drawn in commit
  *								order (1.3), for stamp_cancel_event()
  *	src/purge_cancel_events.c	purge_cancel_events(): event retention
@@ -132,8 +136,9 @@ void		_PG_init(void);
 /*
  * _PG_init
  *		Define the extension's settings: task_cancel.fast_path
- *		(cancel_direct.c), task_cancel.notify (commit_notify.c) and
- *		task_cancel.notify_relay (notify_relay.c); on
+ *		(cancel_direct.c), task_cancel.notify (commit_notify.c),
+ *		task_cancel.notify_relay (notify_relay.c) and task_cancel.stream
+ *		(cancel_stream.c); on
  *		Citus, guard against its crash on a NULL customer (citus.c).
  */
 void
@@ -165,6 +170,16 @@ _PG_init(void)
 							 "each canceling transaction notifies at its own commit, and PostgreSQL commits "
 							 "notifying transactions one at a time.",
 							 &tc_notify_relay,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("task_cancel.stream",
+							 "Writes every cancel event to the WAL as a logical decoding message with prefix task_cancel.",
+							 "Only where wal_level is logical; consumers of a replication slot "
+							 "(pg_recvlogical, Debezium, pgoutput with messages) receive each event "
+							 "with its transaction.",
+							 &tc_stream,
 							 true,
 							 PGC_SUSET,
 							 0,

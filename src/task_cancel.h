@@ -39,6 +39,9 @@ extern Oid	tc_shard_of(Oid relid, Datum customer);
 extern Datum tc_local_hash_ranges(const char *table, bool *none);
 extern void tc_guard_null_customers(void);
 
+/* cancel_stream.c: the cancel stream (1.3) */
+extern bool tc_stream;
+
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,
 								   bool missing_ok);
