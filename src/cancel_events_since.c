@@ -925,12 +925,22 @@ check_event(Relation rel, HeapTuple row)
 	}
 
 	value = event_column(rel, row, "task_ids", &attnum, &isnull);
-	if (!isnull && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(value)),
-								  ARR_DIMS(DatumGetArrayTypeP(value))) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("a cancel event must list at least one task"),
-				 errtablecol(rel, attnum)));
+	if (!isnull)
+	{
+		ArrayType  *ids = DatumGetArrayTypeP(value);
+
+		if (ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("a cancel event must list at least one task"),
+					 errtablecol(rel, attnum)));
+		/* a list, as every reader (and the cancel stream's JSON) takes it */
+		if (ARR_NDIM(ids) != 1 || array_contains_nulls(ids))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("the task ids of a cancel event must be a one-dimensional array without NULLs"),
+					 errtablecol(rel, attnum)));
+	}
 }
 
 /*

@@ -55,6 +55,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/lsyscache.h"
 #include "utils/json.h"
 #include "utils/rel.h"
 
@@ -78,6 +79,11 @@ static const char *const stream_columns[S_NCOLS] = {
 	"id", "at", "customer", "canceled_by_journey_id",
 	"canceled_by_journey_name", "canceled_by_agent", "mode", "arg",
 	"task_ids"
+};
+
+static const Oid stream_types[S_NCOLS] = {
+	INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT8ARRAYOID
 };
 
 /* What comes before each value in the JSON object: its key. */
@@ -109,8 +115,24 @@ columns_of(Relation rel)
 
 	if (for_rel != RelationGetRelid(rel) || epoch != now)
 	{
+		for_rel = InvalidOid;
 		for (i = 0; i < S_NCOLS; i++)
+		{
+			Form_pg_attribute att;
+
 			attnums[i] = tc_column_number(rel, stream_columns[i], false);
+			att = TupleDescAttr(RelationGetDescr(rel), attnums[i] - 1);
+			/* the JSON is built from the values' binary form */
+			if (att->atttypid != stream_types[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" of \"%s\" has type %s, not %s",
+								stream_columns[i], RelationGetRelationName(rel),
+								format_type_be(att->atttypid),
+								format_type_be(stream_types[i])),
+						 errdetail("The cancel stream writes the columns of cancel_events as task_cancel defines them."),
+						 errhint("Restore the column's type, or set task_cancel.stream to off.")));
+		}
 		for_rel = RelationGetRelid(rel);
 		epoch = now;
 	}
@@ -188,6 +210,7 @@ append_ids(StringInfo buf, Datum value)
 	int			n;
 	int			i;
 
+	/* one dimension, no NULLs: trigger stamp_cancel_event checks it */
 	deconstruct_array(ids, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	appendStringInfoChar(buf, '[');

@@ -158,7 +158,20 @@ SET task_cancel.stream = off;
 RESET ROLE;
 DROP ROLE tc_stream_user;
 
--- 10. The trigger function refuses any other use.
+-- 10. What the JSON could not say as stored is refused: task ids that are
+-- not a plain list (an operator's own INSERT), and a streamed column whose
+-- type was changed (every cancel fails, clearly, until it is restored).
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids)
+VALUES ('+15550013', 'all', '{{1,2},{3,4}}');
+INSERT INTO task_cancel.cancel_events (customer, mode, task_ids)
+VALUES ('+15550013', 'all', '{1,NULL}');
+BEGIN;
+ALTER TABLE task_cancel.cancel_events ALTER COLUMN canceled_by_agent TYPE varchar(200);
+SELECT task_cancel.create_task('+15550013', 'inbound_call');
+SELECT count(*) FROM task_cancel.cancel_tasks('+15550013', 'all', NULL, 7);
+ROLLBACK;
+
+-- 11. The trigger function refuses any other use.
 CREATE TABLE pg_temp.elsewhere (x int);
 CREATE TRIGGER misplaced BEFORE INSERT ON pg_temp.elsewhere
   FOR EACH ROW EXECUTE FUNCTION task_cancel.stream_cancel_event();
