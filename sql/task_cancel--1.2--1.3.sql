@@ -43,15 +43,15 @@ CREATE INDEX event_purges_purge_txid_idx ON task_cancel.event_purges (purge_txid
  * EXCLUSIVE on it at commit, so that a relay that stops waits for them.
  */
 CREATE TABLE task_cancel.notify_relay (
-    lower     pg_snapshot NOT NULL,
-    upper     pg_snapshot,
-    after_id  bigint      NOT NULL DEFAULT 0
+    lower      pg_snapshot NOT NULL,
+    upper      pg_snapshot,
+    after_txid xid8        NOT NULL DEFAULT '0'
 );
 COMMENT ON TABLE task_cancel.notify_relay IS
     'Where the notification relay has got to (one row; internal, not dumped)';
 COMMENT ON COLUMN task_cancel.notify_relay.lower IS 'Events of transactions ended in this snapshot are notified';
 COMMENT ON COLUMN task_cancel.notify_relay.upper IS 'The batch being notified: transactions ended in it but not in lower';
-COMMENT ON COLUMN task_cancel.notify_relay.after_id IS 'Of that batch, events up to this id are notified';
+COMMENT ON COLUMN task_cancel.notify_relay.after_txid IS 'Of that batch, the events of transactions up to this one are notified';
 INSERT INTO task_cancel.notify_relay (lower) VALUES (pg_catalog.pg_current_snapshot());
 REVOKE ALL ON TABLE task_cancel.notify_relay FROM PUBLIC;
 

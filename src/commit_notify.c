@@ -119,12 +119,17 @@ notify_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 			pending = NIL;
 			break;
 		case XACT_EVENT_ABORT:
+			tc_notify_relay_forget();
+			tc_notify_relay_prepared();
+			pending = NIL;
+			break;
 		case XACT_EVENT_PREPARE:
 			tc_notify_relay_prepared();
 			pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
 			/* nothing is sent for a prepared transaction; see above */
+			tc_notify_relay_committed();
 			pending = NIL;
 			break;
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:

@@ -26,9 +26,10 @@
  *
  * Exactly once.  The relay keeps its place in table notify_relay, a
  * snapshot cursor like cancel_events_since()'s (lower: every transaction
- * ended in it is done; upper, after_id: of the transactions ended in upper
- * but not in lower, the events up to after_id are done), updated in the
- * transaction that sends the notifications: both commit or neither.
+ * ended in it is done; upper, after_txid: of the transactions ended in
+ * upper but not in lower, those up to after_txid are done), updated in the
+ * transaction that sends the notifications: both commit or neither.  It
+ * reads events transaction by transaction, never stopping inside one.
  * PostgreSQL folds equal notifications of one transaction into one, so
  * when one customer's events of two canceling transactions fall into one
  * batch, the relay commits before the second and goes on in a new
@@ -56,6 +57,13 @@
  *	- A new relay takes the same lock once before it starts, so that it
  *	  never reads beside an old one finishing its hand-over (the mode
  *	  conflicts with itself).
+ *	- A relay never leaves without its hand-over because of an error:
+ *	  each step is guarded and tried again (undo_error()).  Only a FATAL
+ *	  ends it early (pg_terminate_backend(), a crash); the transactions
+ *	  that saw it are then notified when the next cancel starts a relay.
+ *	- A transaction that made notify_relay itself (CREATE EXTENSION and a
+ *	  cancel in one transaction) starts the relay just after its commit,
+ *	  when the table can be seen.
  *
  * Where events are written: trigger stamp_cancel_event notes, on the node
  * that stores the event, that this transaction wrote one (commit_notify.c),
@@ -86,6 +94,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "catalog/namespace.h"
@@ -107,8 +116,10 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/xid8.h"
 
 #include "task_cancel.h"
 
@@ -132,36 +143,41 @@ bool		tc_notify_relay = true;
 
 
 static const char *const cursor_sql =
-"SELECT r.lower, COALESCE(r.upper, pg_catalog.pg_current_snapshot()), r.after_id"
+"SELECT r.lower, COALESCE(r.upper, pg_catalog.pg_current_snapshot()), r.after_txid,"
+"       r.upper IS NULL"
 "  FROM task_cancel.notify_relay AS r";
 
 /*
  * The events of transactions that ended in upper ($2) but not in lower
- * ($1), after id $3, in id order.  Read in a REPEATABLE READ transaction
- * whose snapshot contains upper, so every such event is visible.
+ * ($1), those of transactions after $3, grouped by transaction.  Read in a
+ * REPEATABLE READ transaction whose snapshot contains upper, so every such
+ * event is visible.
  */
 static const char *const events_sql =
-"SELECT e.id, e.customer, e.txid"
+"SELECT e.customer, e.txid"
 "  FROM task_cancel.cancel_events AS e"
 " WHERE e.txid >= pg_catalog.pg_snapshot_xmin($1)"
 "   AND e.txid < pg_catalog.pg_snapshot_xmax($2)"
-"   AND e.id > $3"
+"   AND e.txid > $3"
 "   AND pg_catalog.pg_visible_in_snapshot(e.txid, $2)"
 "   AND NOT pg_catalog.pg_visible_in_snapshot(e.txid, $1)"
-" ORDER BY e.id"
-" LIMIT " CppAsString2(TC_RELAY_BATCH);
+" ORDER BY e.txid, e.id";
 
 static const char *const done_sql =
-"UPDATE task_cancel.notify_relay SET lower = $1, upper = NULL, after_id = 0";
+"UPDATE task_cancel.notify_relay SET lower = $1, upper = NULL, after_txid = '0'";
 
 static const char *const part_done_sql =
-"UPDATE task_cancel.notify_relay SET upper = $1, after_id = $2";
+"UPDATE task_cancel.notify_relay SET upper = $1, after_txid = $2";
 
-/* A customer notified in the current relay transaction, and by whom. */
+/*
+ * A payload of the current relay transaction, and the canceling
+ * transaction it is for: its place among those this relay transaction
+ * handles (0, 1, ...).
+ */
 typedef struct Heard
 {
-	char	   *customer;		/* hash key: the string it points to */
-	char	   *txid;			/* the canceling transaction, as text */
+	char	   *payload;		/* hash key: the string it points to */
+	int			group;
 } Heard;
 
 static uint32
@@ -268,15 +284,76 @@ start_relay(BackgroundWorkerHandle **handle)
  *		sure a relay runs (file header).  False if none can be started: the
  *		caller then notifies itself.
  */
+static bool start_after_commit = false;
+
 bool
 tc_notify_relay_commit(void)
 {
 	Oid			table = relay_table();
+	Relation	rel;
+	bool		made_now;
 
 	if (!OidIsValid(table))
 		return false;
+
+	/*
+	 * This lock may wait, for a relay that is handing over and waits for
+	 * the commits in flight.  lock_timeout (for the rest of this
+	 * transaction, which is committing) must not turn that into a failed
+	 * COMMIT.
+	 */
+	(void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	LockRelationOid(table, RowExclusiveLock);
-	return tc_notify_relay_ensure();
+
+	/*
+	 * A table this transaction made (CREATE EXTENSION, or the update to 1.3,
+	 * in the same transaction as a cancel) is invisible to a relay until
+	 * the commit: a relay started now would take the database for one
+	 * without the extension and leave.  No relay can have run for it
+	 * before either, so there is no hand-over to wait for: one is started
+	 * just after the commit instead (tc_notify_relay_committed()).
+	 */
+	rel = relation_open(table, NoLock);
+	made_now = rel->rd_createSubid != InvalidSubTransactionId;
+	relation_close(rel, NoLock);
+	if (made_now)
+	{
+		start_after_commit = true;
+		return true;
+	}
+	return tc_notify_relay_ensure(false);
+}
+
+/*
+ * tc_notify_relay_committed
+ *		At XACT_EVENT_COMMIT (commit_notify.c): start the relay that
+ *		tc_notify_relay_commit() put off.  After the commit nothing may
+ *		fail, so a missing worker slot is only a warning.
+ */
+void
+tc_notify_relay_committed(void)
+{
+	BackgroundWorkerHandle *handle;
+
+	if (!start_after_commit)
+		return;
+	start_after_commit = false;
+	if (!start_relay(&handle))
+		ereport(WARNING,
+				(errmsg("task_cancel could not start its notification relay"),
+				 errdetail("No background worker slot is free; this transaction's cancels will be notified when a relay next runs."),
+				 errhint("Raise max_worker_processes.")));
+}
+
+/*
+ * tc_notify_relay_forget
+ *		At an abort: nothing to start.
+ */
+void
+tc_notify_relay_forget(void)
+{
+	start_after_commit = false;
 }
 
 /*
@@ -327,14 +404,18 @@ pause_ms(long ms)
  * (a few milliseconds: a process starting and connecting); the others
  * wait for S to be free and look at L again.  They poll rather than wait
  * in the lock manager, so that neither lock_timeout nor the deadlock
- * detector ever fails a commit here.
+ * detector is involved; a cancel request or statement_timeout during the
+ * wait fails the COMMIT as it would during any wait of a commit, and the
+ * transaction rolls back whole.
+ *
+ * preparing: called at PREPARE TRANSACTION, which cannot notify; without a
+ * relay, its cancels are notified when a relay next runs.
  */
 #define TC_START_LOCK_CLASS 0x7448
 #define TC_START_WAIT_MS 10000	/* for a relay to show, at most */
-#define TC_SLOT_WAIT_MS 100		/* for a worker slot to come free */
 
 bool
-tc_notify_relay_ensure(void)
+tc_notify_relay_ensure(bool preparing)
 {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													   TC_START_WAIT_MS);
@@ -345,9 +426,7 @@ tc_notify_relay_ensure(void)
 	while (!relay_runs())
 	{
 		BackgroundWorkerHandle *handle = NULL;
-		TimestampTz slot_deadline;
 		pid_t		pid;
-		bool		registered;
 
 		if (GetCurrentTimestamp() >= deadline || attempts == 3)
 			break;
@@ -358,21 +437,18 @@ tc_notify_relay_ensure(void)
 		}
 
 		/*
-		 * A relay that is exiting keeps its slot for a moment after its
-		 * hand-over: on a server with few slots, wait for it a little.
+		 * No waiting for a slot to come free: a relay in its hand-over
+		 * keeps its slot until it has waited for us.
 		 */
-		slot_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													TC_SLOT_WAIT_MS);
 		attempts++;
-		while (!(registered = start_relay(&handle)) &&
-			   GetCurrentTimestamp() < slot_deadline)
-			pause_ms(5);
-		if (!registered)
+		if (!start_relay(&handle))
 		{
 			LockRelease(&start, ExclusiveLock, false);
 			ereport(WARNING,
 					(errmsg("task_cancel could not start its notification relay"),
-					 errdetail("No background worker slot is free; this transaction notifies listeners itself."),
+					 preparing
+					 ? errdetail("No background worker slot is free; this transaction's cancels will be notified when a relay next runs.")
+					 : errdetail("No background worker slot is free; this transaction notifies listeners itself."),
 					 errhint("Raise max_worker_processes.")));
 			return false;
 		}
@@ -389,7 +465,9 @@ tc_notify_relay_ensure(void)
 		return true;
 	ereport(WARNING,
 			(errmsg("task_cancel's notification relay did not start"),
-			 errdetail("This transaction notifies listeners itself."),
+			 preparing
+			 ? errdetail("This transaction's cancels will be notified when a relay next runs.")
+			 : errdetail("This transaction notifies listeners itself."),
 			 errhint("The server log may say why the relay stopped.")));
 	return false;
 }
@@ -422,7 +500,7 @@ tc_notify_relay_prepare(void)
 	SET_LOCKTAG_ADVISORY(prepare_tag, MyDatabaseId, 0, 0, TC_PREPARE_LOCK_CLASS);
 	(void) LockAcquire(&prepare_tag, ShareLock, true, false);
 	prepare_lock_held = true;
-	(void) tc_notify_relay_ensure();
+	(void) tc_notify_relay_ensure(true);
 }
 
 /*
@@ -442,10 +520,18 @@ tc_notify_relay_prepared(void)
 /*
  * relay_once
  *		One relay transaction: notify the events that committed since the
- *		cursor, up to the first customer whose notification this
- *		transaction already holds from another canceling transaction, and
- *		move the cursor.  Returns how many events it handled, 0 when there
- *		was nothing, -1 when the database no longer has the relay's table.
+ *		cursor, whole canceling transactions at a time, up to the first one
+ *		that would repeat a payload this relay transaction already sends for
+ *		an earlier one (PostgreSQL would fold the two into one), or to about
+ *		TC_RELAY_BATCH events; and move the cursor.  Returns how many events
+ *		it handled (at least 1 when it stopped early: look again at once), 0
+ *		when there was nothing, -1 when the database no longer has the
+ *		relay's table.
+ *
+ * Events are read by transaction, then id, and the cursor remembers the
+ * last transaction done, never a place inside one: so a transaction's
+ * customer is notified once even when, as customers too long for a
+ * payload all do, payloads of two transactions interleave by id.
  */
 static int
 relay_once(void)
@@ -454,19 +540,24 @@ relay_once(void)
 	static SPIPlanPtr events_plan = NULL;
 	static SPIPlanPtr done_plan = NULL;
 	static SPIPlanPtr part_plan = NULL;
-	Oid			events_types[3] = {PG_SNAPSHOTOID, PG_SNAPSHOTOID, INT8OID};
-	Oid			part_types[2] = {PG_SNAPSHOTOID, INT8OID};
+	Oid			events_types[3] = {PG_SNAPSHOTOID, PG_SNAPSHOTOID, XID8OID};
+	Oid			part_types[2] = {PG_SNAPSHOTOID, XID8OID};
 	Datum		args[3];
 	Datum		lower;
 	Datum		upper;
-	int64		after;
-	int64		last = 0;
-	uint64		n;
-	uint64		i;
+	Datum		after;
+	Portal		portal;
 	bool		isnull;
 	bool		stopped = false;
+	bool		fresh;
+	bool		more = true;
 	HASHCTL		ctl;
 	HTAB	   *heard;
+	List	   *pending = NIL;	/* payloads of the current group, unsent */
+	int			group = -1;
+	uint64		group_txid = 0;
+	int			group_events = 0;
+	uint64		done_txid = 0;
 	int			handled = 0;
 
 	SetCurrentStatementStartTimestamp();
@@ -491,17 +582,14 @@ relay_once(void)
 						  &isnull);
 	upper = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 						  &isnull);
-	after = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 3, &isnull));
+	after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
+						  &isnull);
+	fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 4, &isnull));
 	/* copied out of the tuple table, which the next statement frees */
 	lower = datumCopy(lower, false, -1);
 	upper = datumCopy(upper, false, -1);
 
-	args[0] = lower;
-	args[1] = upper;
-	args[2] = Int64GetDatum(after);
-	n = tc_execute_kept(&events_plan, events_sql, 3, events_types, args,
-						NULL, SPI_OK_SELECT);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(char *);
 	ctl.entrysize = sizeof(Heard);
@@ -510,55 +598,116 @@ relay_once(void)
 	ctl.hcxt = CurrentMemoryContext;	/* SPI's: goes with SPI_finish() */
 	heard = hash_create("task_cancel relay", 64, &ctl,
 						HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	for (i = 0; i < n; i++)
+
+	args[0] = lower;
+	args[1] = upper;
+	args[2] = after;
+	portal = SPI_cursor_open(NULL,
+							 tc_kept_plan(&events_plan, events_sql, 3,
+										  events_types),
+							 args, NULL, true);
+	while (more && !stopped)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *customer = SPI_getvalue(tuple, desc, 2);
-		char	   *txid = SPI_getvalue(tuple, desc, 3);
-		Heard	   *h;
-		bool		found;
+		uint64		i;
 
-		/*
-		 * Keyed by the payload sent: customers too long for a payload all
-		 * send "", which PostgreSQL would fold into one notification.
-		 */
-		if (strlen(customer) >= TC_NOTIFY_PAYLOAD_MAX)
-			customer = "";
-		h = hash_search(heard, &customer, HASH_ENTER, &found);
-		if (found && strcmp(h->txid, txid) != 0)
+		SPI_cursor_fetch(portal, true, 1000);
+		more = SPI_processed > 0;
+		/* one row past the end closes the last group */
+		for (i = 0; i <= SPI_processed && !stopped; i++)
 		{
-			stopped = true;		/* the next transaction starts here */
-			break;
+			bool		last_row = i == SPI_processed;
+			uint64		txid = 0;
+			char	   *payload = NULL;
+			Heard	   *h;
+			bool		found;
+
+			if (!last_row)
+			{
+				HeapTuple	tuple = SPI_tuptable->vals[i];
+				TupleDesc	desc = SPI_tuptable->tupdesc;
+
+				payload = SPI_getvalue(tuple, desc, 1);
+				txid = U64FromFullTransactionId(
+					DatumGetFullTransactionId(SPI_getbinval(tuple, desc, 2,
+															&isnull)));
+
+				/*
+				 * Customers too long for a payload are all notified
+				 * with "", which PostgreSQL folds like any payload.
+				 */
+				if (strlen(payload) >= TC_NOTIFY_PAYLOAD_MAX)
+					payload = "";
+			}
+			else if (more)
+				break;			/* the next fetch goes on */
+
+			/* a group ends: send it, and stop after enough events */
+			if (group >= 0 && (last_row || txid != group_txid))
+			{
+				ListCell   *lc;
+
+				/* off for the database (ALTER DATABASE ... SET): move on silently */
+				foreach(lc, pending)
+				{
+					if (tc_notify)
+						Async_Notify(TC_EVENTS_CHANNEL, (char *) lfirst(lc));
+				}
+				list_free(pending);
+				pending = NIL;
+				handled += group_events;
+				done_txid = group_txid;
+				if (!last_row && handled >= TC_RELAY_BATCH)
+					stopped = true;
+			}
+			if (last_row || stopped)
+				break;
+
+			if (group < 0 || txid != group_txid)
+			{
+				group++;
+				group_txid = txid;
+				group_events = 0;
+			}
+			group_events++;
+			h = hash_search(heard, &payload, HASH_ENTER, &found);
+			if (!found)
+			{
+				h->payload = payload;
+				h->group = group;
+				pending = lappend(pending, payload);
+			}
+			else if (h->group != group)
+			{
+				/* sent for an earlier group: this one starts the next look */
+				stopped = true;
+			}
 		}
-		if (!found)
-		{
-			h->customer = customer;
-			h->txid = txid;
-			/* off for the database (ALTER DATABASE ... SET): move on silently */
-			if (tc_notify)
-				Async_Notify(TC_EVENTS_CHANNEL, customer);
-		}
-		last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		handled++;
+		SPI_freetuptable(SPI_tuptable);
 	}
+	SPI_cursor_close(portal);
 
-	if (stopped || n == TC_RELAY_BATCH)
+	if (stopped)
 	{
 		args[0] = upper;
-		args[1] = Int64GetDatum(last);
+		args[1] = FullTransactionIdGetDatum(FullTransactionIdFromU64(done_txid));
 		tc_execute_kept(&part_plan, part_done_sql, 2, part_types, args, NULL,
 						SPI_OK_UPDATE);
 	}
-	else
+	else if (handled > 0 || !fresh)
 		tc_execute_kept(&done_plan, done_sql, 1, &events_types[1], &upper,
 						NULL, SPI_OK_UPDATE);
+
+	/*
+	 * Else nothing committed since lower, and the cursor stays: the next
+	 * look reads from lower to its own snapshot just as well.  A relay
+	 * kept waiting by a prepared transaction writes nothing while idle.
+	 */
 
 	PopActiveSnapshot();
 	SPI_finish();
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
-	return (stopped || n == TC_RELAY_BATCH) ? Max(handled, 1) : handled;
+	return stopped ? Max(handled, 1) : handled;
 }
 
 /*
@@ -589,36 +738,155 @@ prepared_transactions(Oid dbid)
 }
 
 /*
+ * Errors.  The relay must not exit without its hand-over, or transactions
+ * that saw it running would go unheard until the next cancel starts a new
+ * one.  So every step of its loops runs guarded: an error (most often the
+ * relay's lock_timeout, when DDL such as DROP EXTENSION holds a table it
+ * reads; or pg_cancel_backend()) is logged and undone, and the relay tries
+ * again a little later.  Only a FATAL (pg_terminate_backend(), shutdown)
+ * ends it without a hand-over.
+ *
+ * Undoing the transaction also lets go of the relay's session lock on
+ * notify_relay, if it held one (PostgreSQL releases a session's
+ * relation locks at an abort); *failed tells the caller to take it again
+ * (take_hand_over_lock() takes it only if it is not held).
+ */
+static void
+undo_error(MemoryContext context)
+{
+	MemoryContextSwitchTo(context);
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 TC_RELAY_RETRY_MS, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+/*
  * relay_once_guarded
- *		relay_once(), for the main loop: an error (most often the relay's
- *		lock_timeout, when DDL such as DROP EXTENSION holds a table it
- *		reads) is logged and undone, and the relay tries again a little
- *		later instead of exiting without its hand-over.
+ *		relay_once(), after a look for interrupts, guarded (above).
  */
 static int
-relay_once_guarded(void)
+relay_once_guarded(bool *failed)
 {
-	MemoryContext loop_context = CurrentMemoryContext;
-	int			handled = 0;
+	MemoryContext context = CurrentMemoryContext;
+	volatile int handled = 0;
 
+	*failed = false;
 	PG_TRY();
 	{
+		CHECK_FOR_INTERRUPTS();
 		handled = relay_once();
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(loop_context);
-		EmitErrorReport();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 TC_RELAY_RETRY_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		undo_error(context);
+		*failed = true;
 		handled = 1;			/* not idle: look again */
 	}
 	PG_END_TRY();
 	return handled;
+}
+
+/*
+ * prepared_transactions_guarded
+ *		prepared_transactions(), guarded; true (stay) after an error.
+ */
+static bool
+prepared_transactions_guarded(Oid dbid)
+{
+	MemoryContext context = CurrentMemoryContext;
+	volatile bool any = true;
+
+	PG_TRY();
+	{
+		any = prepared_transactions(dbid);
+	}
+	PG_CATCH();
+	{
+		undo_error(context);
+	}
+	PG_END_TRY();
+	return any;
+}
+
+/*
+ * take_relay_lock
+ *		Take L for this session.  A canceling transaction's look at L
+ *		(relay_runs()) holds it for an instant in share mode, so a busy
+ *		lock is tried a few times before it is taken for another relay's.
+ */
+static bool
+take_relay_lock(LOCKTAG *tag)
+{
+	int			i;
+
+	for (i = 0; i < 50; i++)
+	{
+		if (LockAcquire(tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+			return true;
+		pg_usleep(1000L);
+	}
+	return false;
+}
+
+/*
+ * take_hand_over_lock
+ *		SHARE ROW EXCLUSIVE on notify_relay for this session, waiting for
+ *		the canceling transactions that hold ROW EXCLUSIVE (no lock_timeout:
+ *		they are committing); exiting, also for the transactions in the
+ *		middle of PREPARE to show (lock P).  Guarded, and tried again until
+ *		it succeeds.  False if the table is gone.
+ */
+static bool
+take_hand_over_lock(LockRelId *relid, bool exiting)
+{
+	MemoryContext context = CurrentMemoryContext;
+
+	for (;;)
+	{
+		volatile bool done = false;
+
+		PG_TRY();
+		{
+			CHECK_FOR_INTERRUPTS();
+			StartTransactionCommand();
+			relid->relId = relay_table();
+			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+			if (OidIsValid(relid->relId))
+			{
+				LOCKTAG		held;
+
+				/* an error outside a transaction leaves it held */
+				SET_LOCKTAG_RELATION(held, relid->dbId, relid->relId);
+				if (!tc_lock_held_by_me(&held, ShareRowExclusiveLock))
+					LockRelationIdForSession(relid, ShareRowExclusiveLock);
+			}
+			if (OidIsValid(relid->relId) && exiting)
+			{
+				LOCKTAG		preparing;
+
+				SET_LOCKTAG_ADVISORY(preparing, relid->dbId, 0, 0,
+									 TC_PREPARE_LOCK_CLASS);
+				(void) LockAcquire(&preparing, ExclusiveLock, false, false);
+				LockRelease(&preparing, ExclusiveLock, false);
+			}
+			SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
+							PGC_SUSET, PGC_S_OVERRIDE);
+			CommitTransactionCommand();
+			done = true;
+		}
+		PG_CATCH();
+		{
+			undo_error(context);
+			SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
+							PGC_SUSET, PGC_S_OVERRIDE);
+		}
+		PG_END_TRY();
+		if (done)
+			return OidIsValid(relid->relId);
+	}
 }
 
 /*
@@ -635,33 +903,23 @@ hand_over(Oid dbid, bool exiting, LOCKTAG *tag)
 {
 	LockRelId	relid;
 
-	StartTransactionCommand();
 	relid.dbId = dbid;
-	relid.relId = relay_table();
-	/* waits for canceling transactions in their commit: no lock_timeout */
-	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	if (OidIsValid(relid.relId))
-		LockRelationIdForSession(&relid, ShareRowExclusiveLock);
-	if (OidIsValid(relid.relId) && exiting)
-	{
-		LOCKTAG		preparing;
-
-		/* and for the transactions in the middle of PREPARE to show */
-		SET_LOCKTAG_ADVISORY(preparing, dbid, 0, 0, TC_PREPARE_LOCK_CLASS);
-		(void) LockAcquire(&preparing, ExclusiveLock, false, false);
-		LockRelease(&preparing, ExclusiveLock, false);
-	}
-	SetConfigOption("lock_timeout", CppAsString2(TC_RELAY_LOCK_TIMEOUT_MS),
-					PGC_SUSET, PGC_S_OVERRIDE);
-	CommitTransactionCommand();
-	if (!OidIsValid(relid.relId))
+	if (!take_hand_over_lock(&relid, exiting))
 		return false;
 	if (exiting)
 	{
-		while (relay_once_guarded() > 0)
-			;
-		if (prepared_transactions(dbid) &&
-			LockAcquire(tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+		for (;;)
+		{
+			bool		failed;
+			int			handled = relay_once_guarded(&failed);
+
+			/* the abort let go of the session lock: take it again */
+			if (failed && !take_hand_over_lock(&relid, exiting))
+				return false;
+			if (!failed && handled <= 0)
+				break;
+		}
+		if (prepared_transactions_guarded(dbid) && take_relay_lock(tag))
 		{
 			UnlockRelationIdForSession(&relid, ShareRowExclusiveLock);
 			return false;		/* stay: L is ours again */
@@ -701,7 +959,7 @@ tc_notify_relay_main(Datum main_arg)
 					PGC_SUSET, PGC_S_OVERRIDE);
 
 	relay_tag(&tag, dbid);
-	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+	if (!take_relay_lock(&tag))
 		proc_exit(0);			/* another relay runs */
 	if (!hand_over(dbid, false, &tag))
 		proc_exit(0);			/* the extension is gone */
@@ -711,9 +969,9 @@ again:
 	for (;;)
 	{
 		int			handled;
+		bool		failed;
 
-		CHECK_FOR_INTERRUPTS();
-		handled = relay_once_guarded();
+		handled = relay_once_guarded(&failed);
 		if (handled < 0)
 			proc_exit(0);		/* the extension is gone */
 		if (handled > 0)
@@ -724,7 +982,7 @@ again:
 		if (TimestampDifferenceExceeds(last_work, GetCurrentTimestamp(),
 									   TC_RELAY_IDLE_MS))
 		{
-			if (!prepared_transactions(dbid))
+			if (!prepared_transactions_guarded(dbid))
 				break;
 			last_work = GetCurrentTimestamp();	/* wait for their commit */
 		}

@@ -3,6 +3,7 @@
 import json
 import select
 import struct
+import time
 
 import psycopg2
 import psycopg2.extras
@@ -48,6 +49,15 @@ def consume(dbname, stored_lsn, applied, want):
     return stored_lsn
 
 
+def released(cur):
+    """Wait until the server lets go of the slot (a moment after its consumer leaves)."""
+    for _ in range(100):
+        cur.execute("SELECT active FROM pg_replication_slots WHERE slot_name = 'task_cancel_stream'")
+        if not cur.fetchone()[0]:
+            return
+        time.sleep(0.1)
+
+
 def main():
     admin = psycopg2.connect(dbname="postgres")
     admin.autocommit = True
@@ -65,7 +75,9 @@ def main():
         cur.execute("SELECT count(*) FROM task_cancel.cancel_tasks(%s, 'all', NULL, 1)", (customer,))
     applied = {}
     stored = consume("tc_guide_stream", 0, applied, 2)        # stop after two events ...
+    released(cur)
     stored = consume("tc_guide_stream", stored, applied, 3)   # ... and resume where we stored
+    released(cur)
     customers = [e["customer"] for e in sorted(applied.values(), key=lambda e: e["id"])]
     print(("ok" if customers == ["+1", "+2", "+3"] else "not ok")
           + " - each event once, across a restart: %s" % customers)

@@ -18,7 +18,11 @@ heard when each transaction notified at its own commit:
 5. 32 clients canceling at once, some rolling back: every committed
    (transaction, customer) heard exactly once, nothing else;
 6. customers too long for a payload (old rows) are heard once per
-   transaction too, with an empty payload.
+   transaction too, with an empty payload;
+7. a relay canceled with pg_cancel_backend() while it waits for a
+   prepared transaction goes on, and COMMIT PREPARED is heard;
+8. a transaction that creates the extension and cancels is heard once;
+9. a commit behind a relay's hand-over does not fail on its lock_timeout.
 
 Waits are bounded (a notification must arrive within 10 s; "nothing more"
 means nothing in the 1.5 s after the last expected one) and are not
@@ -244,6 +248,124 @@ def main():
     check(got == ["", ""],
           "two transactions canceling for two customers too long for a payload:"
           " two empty notifications (got %r)" % [len(g) for g in got])
+
+    # 6b. the same, with the two transactions' events interleaved by id
+    # (T1 cancels A, T2 cancels C, T1 cancels B): still once per transaction
+    cur.execute("INSERT INTO task_cancel.tasks (customer, task_type, created_at)"
+                " SELECT repeat(d, 8000), 'inbound_call', now() - interval '1 day'"
+                "   FROM unnest(ARRAY['5', '6', '9']) AS d RETURNING id")
+    a_id, b_id, c_id = [r[0] for r in cur.fetchall()]
+    hold = connect(autocommit=False)
+    hold.cursor().execute("SELECT * FROM task_cancel.notify_relay FOR UPDATE")
+    t1, t2 = connect(autocommit=False), connect(autocommit=False)
+    t1.cursor().execute("SELECT count(*) FROM task_cancel.cancel_task(%s, 'agent_ann')", (a_id,))
+    t2.cursor().execute("SELECT count(*) FROM task_cancel.cancel_task(%s, 'agent_ann')", (c_id,))
+    t1.cursor().execute("SELECT count(*) FROM task_cancel.cancel_task(%s, 'agent_ann')", (b_id,))
+    t2.commit()
+    t1.commit()
+    time.sleep(0.3)         # the relay has read both, and waits for the row
+    hold.commit()
+    for c in (hold, t1, t2):
+        c.close()
+    got = listener.collect(2)
+    check(got == ["", ""],
+          "two transactions whose events of customers too long for a payload interleave"
+          " by id: two empty notifications (got %r)" % [len(g) for g in got])
+
+    # 7. the relay canceled (pg_cancel_backend) while it waits for a
+    # prepared transaction: it goes on, and COMMIT PREPARED is heard once
+    create(cur, "+80")
+    p = connect(autocommit=False)
+    cancel(p.cursor(), "+80")
+    p.cursor().execute("PREPARE TRANSACTION 'tc_relay_80'")
+    p.commit()
+    p.autocommit = True
+    time.sleep(1.5)         # past the relay's idle second: it stays for the prepared one
+    cur.execute("SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity"
+                " WHERE backend_type = 'task_cancel notify relay'")
+    canceled = cur.fetchone()[0]
+    time.sleep(0.3)
+    p.cursor().execute("COMMIT PREPARED 'tc_relay_80'")
+    p.close()
+    got = listener.collect(1)
+    check(canceled == 1 and got == ["+80"],
+          "a relay canceled by pg_cancel_backend() goes on: COMMIT PREPARED after it"
+          " is heard once (%d canceled, got %r)" % (canceled, got))
+
+    # 8. the extension made in the same transaction as a cancel: no relay
+    # can see its table before the commit, so one starts just after it
+    admin("DROP DATABASE IF EXISTS " + DB + "_new")
+    admin("CREATE DATABASE " + DB + "_new")
+    new = psycopg2.connect(dbname=DB + "_new")
+    new.autocommit = True
+    new.cursor().execute("LISTEN " + CHANNEL)
+    w = psycopg2.connect(dbname=DB + "_new")
+    wc = w.cursor()
+    wc.execute("CREATE EXTENSION task_cancel")
+    wc.execute("SELECT task_cancel.register_journey(1, 'Relay')")
+    create(wc, "+81")
+    cancel(wc, "+81")
+    w.commit()
+    heard = []
+
+    def listen(seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if select.select([new], [], [], 0.1) != ([], [], []):
+                new.poll()
+                while new.notifies:
+                    heard.append(new.notifies.pop(0).payload)
+    listen(3)
+    # a later cancel starts a relay, which must not notify "+81" again
+    w.autocommit = True
+    create(wc, "+82")
+    cancel(wc, "+82")
+    listen(2)
+    w.close()
+    new.close()
+    check(heard == ["+81", "+82"],
+          "CREATE EXTENSION and a cancel in one transaction: heard once, after its commit;"
+          " the next cancel's relay does not repeat it (got %r)" % heard)
+    for attempt in range(20):
+        try:
+            admin("DROP DATABASE " + DB + "_new")
+            break
+        except psycopg2.Error:
+            time.sleep(0.5)
+
+    # 9. a commit that waits for a relay's hand-over never fails on its
+    # lock_timeout: the relay, going idle, waits for a transaction holding
+    # notify_relay's commit lock (here held by hand), and a canceling
+    # transaction with lock_timeout = 200ms commits behind it
+    create(cur, "+83")
+    create(cur, "+84")
+    cancel(cur, "+83")      # the relay runs
+    holder = connect(autocommit=False)
+    holder.cursor().execute("LOCK TABLE task_cancel.notify_relay IN ROW EXCLUSIVE MODE")
+    time.sleep(1.5)         # the relay is idle now, and waits for the holder
+    t = connect(autocommit=False)
+    tc = t.cursor()
+    tc.execute("SET lock_timeout = '200ms'")
+    cancel(tc, "+84")
+    outcome = []
+
+    def commit_t():
+        try:
+            t.commit()
+            outcome.append("committed")
+        except psycopg2.Error as e:
+            outcome.append(repr(e))
+    committer = threading.Thread(target=commit_t)
+    committer.start()
+    time.sleep(1.0)
+    holder.commit()
+    committer.join()
+    holder.close()
+    t.close()
+    got = listener.collect(2)
+    check(outcome == ["committed"] and got == ["+83", "+84"],
+          "a commit waiting behind a relay's hand-over does not fail on lock_timeout"
+          " (%r, heard %r)" % (outcome, got))
 
     listener.conn.close()
     setup.close()

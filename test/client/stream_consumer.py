@@ -389,6 +389,11 @@ def main():
     wal2json(cur)
     recvlogical(cur)
 
+    for attempt in range(100):      # the last walsender may still be leaving
+        cur.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (SLOT,))
+        if not cur.fetchone()[0]:
+            break
+        time.sleep(0.1)
     cur.execute("SELECT pg_drop_replication_slot(%s)", (SLOT,))
     setup.close()
     for attempt in range(20):
