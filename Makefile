@@ -190,12 +190,13 @@ bench-quick: deps
 
 # Commit throughput with fsync and synchronous commit on, against the 1.0
 # tree (bench/commits), and how long after a commit listeners hear of a
-# cancel (bench/notify_delay).
+# cancel (bench/notify_delay); with PostgreSQL's default wal_level, as the
+# 1.0 cluster has it.
 bench-commits: deps
 	@mkdir -p log
 	@$(MAKE) -s private-install
-	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/commits 2>log/cluster.log
-	$(VIRTUALENV) -o fsync=on -o max_connections=100 bench/notify_delay 2>log/cluster.log
+	$(VIRTUALENV) -o fsync=on -o max_connections=100 -o wal_level=replica bench/commits 2>log/cluster.log
+	$(VIRTUALENV) -o fsync=on -o max_connections=100 -o wal_level=replica bench/notify_delay 2>log/cluster.log
 
 # Soak, hostile input, memory, crash and valgrind (test/reliability/run);
 # the quick variant is what CI runs.
