@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * arguments.c
- *	  Checks of SQL arguments shared by the entry points.
+ *	  Checks of SQL arguments shared by the entry points, and the set of
+ *	  result rows they return.
  *
  * The SQL functions are not STRICT: a NULL where a value is required is a
  * caller's mistake that must raise an error, not silently return NULL.
@@ -14,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "funcapi.h"
 #include "utils/builtins.h"
 
 #include "task_cancel.h"
@@ -97,4 +99,25 @@ tc_int64_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 				 errmsg("%s must not be null", argname)));
 
 	return PG_GETARG_INT64(argno);
+}
+
+/*
+ * tc_init_result_set
+ *		Make the tuplestore that a set-returning entry point fills
+ *		(InitMaterializedSRF()), described as the caller expects the rows.
+ *
+ * The caller's executor has worked the description out already from the
+ * function's OUT parameters (rsinfo->expectedDesc); copying it costs a
+ * fraction of working it out again from the pg_proc row, which the
+ * default does on every call.  Where a caller gives none, the default.
+ */
+void
+tc_init_result_set(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo,
+						rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+						rsinfo->expectedDesc != NULL
+						? MAT_SRF_USE_EXPECTED_DESC : 0);
 }

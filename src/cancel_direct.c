@@ -59,11 +59,13 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class_d.h"
 #include "catalog/pg_collation_d.h"
 #include "catalog/pg_opfamily_d.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type_d.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -72,6 +74,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
 #include "parser/parse_relation.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
@@ -82,6 +85,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
@@ -152,6 +156,8 @@ typedef struct DirectTables
 	Oid			events;
 	Oid			events_seq;		/* identity sequence of cancel_events.id */
 	Oid			customer_collation;	/* of tasks.customer and the index */
+	Oid			guard_func;		/* status_guard(), if it is ours */
+	Oid			stamp_func;		/* stamp_cancel_event(), if it is ours */
 	AttrNumber	t[T_NCOLS];
 	AttrNumber	e[E_NCOLS];
 } DirectTables;
@@ -284,6 +290,26 @@ events_as_expected(Relation erel, AttrNumber *e)
 }
 
 /*
+ * our_trigger_function
+ *		The oid of function nsp.name(), if it runs the C function fn of this
+ *		library (so that running fn in the trigger's place does what the
+ *		trigger would do); InvalidOid otherwise.
+ */
+static Oid
+our_trigger_function(const char *name, PGFunction fn)
+{
+	Oid			func = LookupFuncName(list_make2(makeString("task_cancel"),
+												 makeString((char *) name)),
+									  0, NULL, true);
+	FmgrInfo	finfo;
+
+	if (!OidIsValid(func))
+		return InvalidOid;
+	fmgr_info(func, &finfo);
+	return finfo.fn_addr == fn ? func : InvalidOid;
+}
+
+/*
  * load_tables
  *		Fill tables: the oids, the column numbers, and whether the fast
  *		path may use them.  Runs with the relations locked by the caller
@@ -351,7 +377,13 @@ load_tables(void)
 			events_as_expected(erel, tables.e);
 	}
 	if (tables.usable)
+	{
 		tables.events_seq = tc_identity_sequence(erel, tables.e[E_ID]);
+		tables.guard_func = our_trigger_function("status_guard",
+												 tc_status_guard);
+		tables.stamp_func = our_trigger_function("stamp_cancel_event",
+												 tc_stamp_cancel_event);
+	}
 
 	table_close(erel, AccessShareLock);
 	index_close(irel, AccessShareLock);
@@ -383,6 +415,98 @@ plain_for_us(Relation rel, CmdType cmd)
 	return !trig->trig_insert_before_statement &&
 		!trig->trig_insert_after_statement &&
 		!trig->trig_insert_new_table;
+}
+
+/*
+ * fires_now
+ *		Whether trigger fires under the current session_replication_role,
+ *		as the trigger manager judges it.
+ */
+static bool
+fires_now(const Trigger *trigger)
+{
+	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
+		return trigger->tgenabled == TRIGGER_FIRES_ALWAYS ||
+			trigger->tgenabled == TRIGGER_FIRES_ON_REPLICA;
+	return trigger->tgenabled == TRIGGER_FIRES_ALWAYS ||
+		trigger->tgenabled == TRIGGER_FIRES_ON_ORIGIN;
+}
+
+/*
+ * runs_alone
+ *		Whether the one BEFORE ROW trigger of rel for event
+ *		(TRIGGER_TYPE_UPDATE or _INSERT) that fires now is a plain one of
+ *		func's: no arguments, no WHEN, no column list.  The fast path then
+ *		runs func's code itself on the row it writes, and leaves the trigger
+ *		out (drop_before_row_trigger()): the trigger manager would otherwise
+ *		fetch and lock the row again and form the row anew, for nothing the
+ *		code does not do as well.  With an operator's BEFORE trigger beside
+ *		ours, which could change the row before ours judges it, the trigger
+ *		manager runs them all, in their order.
+ */
+static bool
+runs_alone(Relation rel, int16 event, Oid func)
+{
+	TriggerDesc *trig = rel->trigdesc;
+	bool		found = false;
+
+	if (!OidIsValid(func) || trig == NULL)
+		return false;
+	for (int i = 0; i < trig->numtriggers; i++)
+	{
+		const Trigger *t = &trig->triggers[i];
+
+		if (!TRIGGER_TYPE_MATCHES(t->tgtype, TRIGGER_TYPE_ROW,
+								  TRIGGER_TYPE_BEFORE, event) ||
+			!fires_now(t))
+			continue;
+		if (found || t->tgfoid != func || t->tgnargs != 0 ||
+			t->tgqual != NULL || t->tgnattr != 0)
+			return false;
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * drop_before_row_trigger
+ *		Leave func's BEFORE ROW trigger for event out of the result
+ *		relation's copy of the triggers, which InitResultRelInfo() has just
+ *		made (its per-trigger arrays, filled on first use, are still empty),
+ *		and with it every BEFORE ROW trigger that does not fire now (a
+ *		disabled one would still make the trigger manager fetch and lock the
+ *		row again, to run nothing); then say whether any BEFORE ROW trigger
+ *		of each event is left.
+ */
+static void
+drop_before_row_trigger(ResultRelInfo *rri, int16 event, Oid func)
+{
+	TriggerDesc *trig = rri->ri_TrigDesc;
+	int			kept = 0;
+
+	trig->trig_insert_before_row = false;
+	trig->trig_update_before_row = false;
+	trig->trig_delete_before_row = false;
+	for (int i = 0; i < trig->numtriggers; i++)
+	{
+		Trigger    *t = &trig->triggers[i];
+		int16		type = t->tgtype;
+
+		if (TRIGGER_FOR_ROW(type) && TRIGGER_FOR_BEFORE(type) &&
+			(!fires_now(t) ||
+			 (t->tgfoid == func &&
+			  TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW,
+								   TRIGGER_TYPE_BEFORE, event))))
+			continue;
+		trig->triggers[kept++] = *t;
+		if (TRIGGER_FOR_ROW(type) && TRIGGER_FOR_BEFORE(type))
+		{
+			trig->trig_insert_before_row |= TRIGGER_FOR_INSERT(type);
+			trig->trig_update_before_row |= TRIGGER_FOR_UPDATE(type);
+			trig->trig_delete_before_row |= TRIGGER_FOR_DELETE(type);
+		}
+	}
+	trig->numtriggers = kept;
 }
 
 static bool
@@ -779,7 +903,140 @@ typedef struct Writer
 	ResultRelInfo *tasks;
 	ResultRelInfo *events;
 	EPQState	epq;
+	bool		guard_inline;	/* we run status_guard()'s code: runs_alone() */
+	bool		stamp_inline;	/* we run stamp_cancel_event()'s code */
 } Writer;
+
+/*
+ * What ExecOpenIndices() works out for a table we write -- its indexes and
+ * an IndexInfo of each (BuildIndexInfo()) -- kept for the backend in
+ * kept_context, with the relcache epoch it was made in (columns.c): any
+ * change to the table or its indexes makes it stale, and it is made again.
+ * Kept too: a partial index's predicate, compiled once, when it is only
+ * IS [NOT] NULL tests of columns joined by AND, OR and NOT (as ours are),
+ * whose evaluation keeps nothing between rows.  Any other predicate (an
+ * operator's) is compiled per call by the executor, as it always is.
+ */
+typedef struct KeptIndexes
+{
+	uint64		epoch;			/* 0: never made */
+	Oid			relid;
+	MemoryContext context;		/* what follows lives here */
+	int			n;
+	Oid		   *oids;
+	IndexInfo **infos;
+} KeptIndexes;
+
+static KeptIndexes kept_tasks_indexes;
+static KeptIndexes kept_events_indexes;
+
+/* Whether a predicate is only IS [NOT] NULL tests of columns. */
+static bool
+null_tests_only(Node *node)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, List))
+	{
+		ListCell   *lc;
+
+		foreach(lc, (List *) node)
+			if (!null_tests_only(lfirst(lc)))
+				return false;
+		return true;
+	}
+	if (IsA(node, NullTest))
+		return ((NullTest *) node)->arg != NULL &&
+			IsA(((NullTest *) node)->arg, Var) &&
+			!((NullTest *) node)->argisrow;
+	if (IsA(node, BoolExpr))
+		return null_tests_only((Node *) ((BoolExpr *) node)->args);
+	return false;
+}
+
+/*
+ * make_kept_indexes
+ *		Fill kept for rel, whose indexes the caller's lock keeps as they
+ *		are.
+ */
+static void
+make_kept_indexes(KeptIndexes *kept, Relation rel)
+{
+	MemoryContext old;
+	List	   *oids;
+	ListCell   *lc;
+	int			i = 0;
+
+	kept->epoch = 0;
+	if (kept->context == NULL)
+		kept->context = AllocSetContextCreate(TopMemoryContext,
+											  "task_cancel kept indexes",
+											  ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(kept->context);
+
+	old = MemoryContextSwitchTo(kept->context);
+	oids = RelationGetIndexList(rel);
+	kept->n = list_length(oids);
+	kept->oids = palloc(sizeof(Oid) * Max(kept->n, 1));
+	kept->infos = palloc(sizeof(IndexInfo *) * Max(kept->n, 1));
+	foreach(lc, oids)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *info = BuildIndexInfo(irel);
+
+		if (info->ii_Predicate != NIL &&
+			null_tests_only((Node *) info->ii_Predicate))
+		{
+			Expr	   *planned;
+
+			planned = expression_planner(make_ands_explicit(info->ii_Predicate));
+			info->ii_PredicateState =
+				ExecInitQual(make_ands_implicit(planned), NULL);
+		}
+		kept->oids[i] = lfirst_oid(lc);
+		kept->infos[i] = info;
+		i++;
+		index_close(irel, NoLock);
+	}
+	MemoryContextSwitchTo(old);
+	kept->relid = RelationGetRelid(rel);
+	kept->epoch = tc_relcache_epoch();
+}
+
+/*
+ * open_indexes
+ *		ExecOpenIndices(rri, false), from what is kept: each index opened
+ *		and locked as the executor does, with a copy of its kept IndexInfo.
+ *		The caller's lock on the table keeps its set of indexes as it is.
+ */
+static void
+open_indexes(ResultRelInfo *rri, KeptIndexes *kept)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	int			i;
+
+	if (kept->epoch != tc_relcache_epoch() ||
+		kept->relid != RelationGetRelid(rel))
+		make_kept_indexes(kept, rel);
+	rri->ri_NumIndices = kept->n;
+	if (kept->n == 0)
+		return;
+	rri->ri_IndexRelationDescs = palloc(sizeof(Relation) * kept->n);
+	rri->ri_IndexRelationInfo = palloc(sizeof(IndexInfo *) * kept->n);
+	for (i = 0; i < kept->n; i++)
+	{
+		IndexInfo  *info = makeNode(IndexInfo);
+
+		rri->ri_IndexRelationDescs[i] = index_open(kept->oids[i],
+												   RowExclusiveLock);
+		memcpy(info, kept->infos[i], sizeof(IndexInfo));
+		/* what an access method keeps for the statement, as it would be */
+		info->ii_Context = CurrentMemoryContext;
+		info->ii_AmCache = NULL;
+		rri->ri_IndexRelationInfo[i] = info;
+	}
+}
 
 static RangeTblEntry *
 target_rte(Relation rel)
@@ -818,10 +1075,18 @@ writer_begin(Writer *w, Relation rel, Relation erel)
 	InitResultRelInfo(w->tasks, rel, 1, NULL, 0);
 	w->events = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->events, erel, 2, NULL, 0);
+	w->guard_inline = runs_alone(rel, TRIGGER_TYPE_UPDATE, tables.guard_func);
+	if (w->guard_inline)
+		drop_before_row_trigger(w->tasks, TRIGGER_TYPE_UPDATE,
+								tables.guard_func);
+	w->stamp_inline = runs_alone(erel, TRIGGER_TYPE_INSERT, tables.stamp_func);
+	if (w->stamp_inline)
+		drop_before_row_trigger(w->events, TRIGGER_TYPE_INSERT,
+								tables.stamp_func);
 	w->estate->es_opened_result_relations =
 		list_make2(w->tasks, w->events);
-	ExecOpenIndices(w->tasks, false);
-	ExecOpenIndices(w->events, false);
+	open_indexes(w->tasks, &kept_tasks_indexes);
+	open_indexes(w->events, &kept_events_indexes);
 	tc_eval_plan_qual_init(&w->epq, w->estate);
 }
 
@@ -901,9 +1166,12 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	SET_EVENT(E_TASK_IDS, ids);
 	SET_EVENT(E_TXID, FullTransactionIdGetDatum(GetTopFullTransactionId()));
 #undef SET_EVENT
-	ExecStoreVirtualTuple(slot);
 
 	tc_event_order_begin();
+	if (w->stamp_inline)
+		tc_stamp_event(w->events->ri_RelationDesc, slot->tts_values,
+					   slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
 	tc_event_order_end();
 	if (!ItemPointerIsValid(&slot->tts_tid))
@@ -961,6 +1229,9 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	SET_TASK(T_REASON, audit->reason, false);
 	SET_TASK(T_EVENT_ID, Int64GetDatum(event_id), false);
 #undef SET_TASK
+	if (w->guard_inline)
+		tc_guard_task_update(rel, oldslot->tts_values, oldslot->tts_isnull,
+							 newslot->tts_values, newslot->tts_isnull);
 	ExecStoreVirtualTuple(newslot);
 
 	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);

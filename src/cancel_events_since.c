@@ -799,7 +799,7 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 		c.lower.xip = c.upper.xip = NULL;
 	}
 
-	InitMaterializedSRF(fcinfo, 0);
+	tc_init_result_set(fcinfo);
 
 	SPI_connect();
 	history = current_history(cursor != NULL ? &c : NULL);
@@ -872,46 +872,70 @@ tc_cancel_events_since(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/*
- * event_column
- *		Value of column name of an event row; *attnum gets its number.
- */
-static Datum
-event_column(Relation rel, HeapTuple row, const char *name,
-			 AttrNumber *attnum, bool *isnull)
+/* Column numbers of cancel_events that the stamp reads or writes. */
+typedef struct EventColumns
 {
-	*attnum = tc_column_number(rel, name, false);
-	return heap_getattr(row, *attnum, RelationGetDescr(rel), isnull);
+	AttrNumber	id;
+	AttrNumber	customer;
+	AttrNumber	mode;
+	AttrNumber	task_ids;
+	AttrNumber	txid;
+} EventColumns;
+
+/*
+ * event_columns
+ *		The column numbers of rel (cancel_events, or a shard of it), looked
+ *		up once per backend and again after any relcache invalidation
+ *		(columns.c).
+ */
+static const EventColumns *
+event_columns(Relation rel)
+{
+	static EventColumns cols;
+	static Oid	for_rel = InvalidOid;
+	static uint64 epoch = 0;
+	uint64		now = tc_relcache_epoch();
+
+	if (RelationGetRelid(rel) != for_rel || epoch != now)
+	{
+		for_rel = InvalidOid;
+		cols.id = tc_column_number(rel, "id", false);
+		cols.customer = tc_column_number(rel, "customer", false);
+		cols.mode = tc_column_number(rel, "mode", false);
+		cols.task_ids = tc_column_number(rel, "task_ids", false);
+		cols.txid = tc_column_number(rel, "txid", false);
+		for_rel = RelationGetRelid(rel);
+		epoch = now;
+	}
+	return &cols;
 }
 
 /*
  * check_event
- *		Raise 23514 unless the event row has a non-empty customer, one of
- *		the six modes and at least one task id: the table's CHECK
- *		constraints, checked here because a CHECK costs every writing
- *		statement far more (see the 1.1 script).  NOT NULL is the table's.
+ *		Raise 23514 unless the event row (values and nulls by attribute
+ *		number - 1) has a non-empty customer, one of the six modes and at
+ *		least one task id: the table's CHECK constraints, checked here
+ *		because a CHECK costs every writing statement far more (see the 1.1
+ *		script).  NOT NULL is the table's.
  */
 static void
-check_event(Relation rel, HeapTuple row)
+check_event(Relation rel, const EventColumns *cols, const Datum *values,
+			const bool *nulls)
 {
 	static const char *const modes[] = {"all", "task_type", "campaign",
 	"task", "block", "timeout"};
-	AttrNumber	attnum;
-	bool		isnull;
-	Datum		value;
 	int			i;
 
-	value = event_column(rel, row, "customer", &attnum, &isnull);
-	if (!isnull && VARSIZE_ANY_EXHDR(DatumGetPointer(value)) == 0)
+	if (!nulls[cols->customer - 1] &&
+		VARSIZE_ANY_EXHDR(DatumGetPointer(values[cols->customer - 1])) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("customer of a cancel event must not be empty"),
-				 errtablecol(rel, attnum)));
+				 errtablecol(rel, cols->customer)));
 
-	value = event_column(rel, row, "mode", &attnum, &isnull);
-	if (!isnull)
+	if (!nulls[cols->mode - 1])
 	{
-		char	   *mode = TextDatumGetCString(value);
+		char	   *mode = TextDatumGetCString(values[cols->mode - 1]);
 
 		for (i = 0; i < (int) lengthof(modes); i++)
 			if (strcmp(mode, modes[i]) == 0)
@@ -921,25 +945,24 @@ check_event(Relation rel, HeapTuple row)
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("invalid cancel event mode \"%s\"", mode),
 					 errhint("Modes are \"all\", \"task_type\", \"campaign\", \"task\", \"block\" and \"timeout\"."),
-					 errtablecol(rel, attnum)));
+					 errtablecol(rel, cols->mode)));
 	}
 
-	value = event_column(rel, row, "task_ids", &attnum, &isnull);
-	if (!isnull)
+	if (!nulls[cols->task_ids - 1])
 	{
-		ArrayType  *ids = DatumGetArrayTypeP(value);
+		ArrayType  *ids = DatumGetArrayTypeP(values[cols->task_ids - 1]);
 
 		if (ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids)) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("a cancel event must list at least one task"),
-					 errtablecol(rel, attnum)));
+					 errtablecol(rel, cols->task_ids)));
 		/* a list, as every reader (and the cancel stream's JSON) takes it */
 		if (ARR_NDIM(ids) != 1 || array_contains_nulls(ids))
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("the task ids of a cancel event must be a one-dimensional array without NULLs"),
-					 errtablecol(rel, attnum)));
+					 errtablecol(rel, cols->task_ids)));
 	}
 }
 
@@ -977,29 +1000,62 @@ events_sequence(Relation rel)
 }
 
 /*
+ * tc_stamp_event
+ *		What trigger stamp_cancel_event does to a row about to be inserted
+ *		into rel (cancel_events, or on a Citus node one of its shards),
+ *		given as values and nulls by attribute number - 1: set txid to the
+ *		inserting transaction's top-level id, whatever the row says -- also
+ *		for rows that pg_dump restores, whose ids belong to another
+ *		cluster's history; for an event the extension inserts, or one
+ *		inserted with a NULL id (on Citus, cancel_write.c), draw the next id
+ *		of cancel_events' own sequence on this node once no other writer of
+ *		its customer is in progress, so that ids follow commit order per
+ *		customer (event_order.c); then check the row (check_event()).
+ *
+ * The trigger runs it on the tuple the trigger manager hands it; the fast
+ * path of a cancel (cancel_direct.c) calls it directly on the row it is
+ * about to insert, in the trigger's place.
+ */
+void
+tc_stamp_event(Relation rel, Datum *values, bool *nulls)
+{
+	const EventColumns *cols = event_columns(rel);
+	int			id = cols->id - 1;
+
+	values[cols->txid - 1] =
+		FullTransactionIdGetDatum(GetTopFullTransactionId());
+	nulls[cols->txid - 1] = false;
+	if (tc_event_order_applies(nulls[id]))
+	{
+		/* a NULL customer fails the NOT NULL check after this trigger */
+		if (!nulls[cols->customer - 1])
+			tc_event_order_wait(rel, values[cols->customer - 1],
+								cols->customer, cols->id);
+		values[id] = Int64GetDatum(nextval_internal(events_sequence(rel),
+													false));
+		nulls[id] = false;
+	}
+	check_event(rel, cols, values, nulls);
+	/* the relay of the node that stores the event notifies it */
+	tc_notify_relay_note();
+}
+
+/*
  * tc_stamp_cancel_event
  *		BEFORE INSERT OR UPDATE FOR EACH ROW trigger on cancel_events.
  *
- * INSERT: check the row (check_event()), then set txid to the inserting
- * transaction's top-level id, whatever the row says -- also for rows that
- * pg_dump restores, whose ids belong to another cluster's history.  An
- * event the extension inserts, or one inserted with a NULL id (on Citus,
- * cancel_write.c), gets the next id of cancel_events' own sequence on this
- * node, drawn once no other writer of its customer is in progress, so
- * that ids follow commit order per customer (event_order.c).
- * UPDATE: refused with 23514, events are a record; old ones may be
- * deleted.  Raises 39P01 when attached any other way.
+ * INSERT: tc_stamp_event() on the new row.  UPDATE: refused with 23514,
+ * events are a record; old ones may be deleted.  Raises 39P01 when
+ * attached any other way.
  */
 Datum
 tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
-	int			attnums[2];
-	Datum		values[2];
-	bool		nulls[2];
-	int			ncols = 1;
-	bool		id_null;
+	TupleDesc	tupdesc;
+	Datum	   *values;
+	bool	   *nulls;
 	HeapTuple	tuple;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -1021,33 +1077,15 @@ tc_stamp_cancel_event(PG_FUNCTION_ARGS)
 				 errdetail("Cancel events are a record of what was canceled; they are written once."),
 				 errtable(rel)));
 
-	attnums[0] = tc_column_number(rel, "txid", false);
-	values[0] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	nulls[0] = false;
-	attnums[1] = tc_column_number(rel, "id", false);
-	(void) heap_getattr(trigdata->tg_trigtuple, attnums[1],
-						RelationGetDescr(rel), &id_null);
-	if (tc_event_order_applies(id_null))
-	{
-		AttrNumber	customer_col;
-		Datum		customer;
-		bool		customer_null;
-
-		customer_col = tc_column_number(rel, "customer", false);
-		customer = heap_getattr(trigdata->tg_trigtuple, customer_col,
-								RelationGetDescr(rel), &customer_null);
-		/* a NULL customer fails the NOT NULL check after this trigger */
-		if (!customer_null)
-			tc_event_order_wait(rel, customer, customer_col, attnums[1]);
-		values[1] = Int64GetDatum(nextval_internal(events_sequence(rel), false));
-		nulls[1] = false;
-		ncols = 2;
-	}
-	tuple = heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
-									  RelationGetDescr(rel), ncols, attnums,
-									  values, nulls);
-	check_event(rel, tuple);
-	/* the relay of the node that stores the event notifies it */
-	tc_notify_relay_note();
+	tupdesc = RelationGetDescr(rel);
+	values = palloc(sizeof(Datum) * tupdesc->natts);
+	nulls = palloc(sizeof(bool) * tupdesc->natts);
+	heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, values, nulls);
+	tc_stamp_event(rel, values, nulls);
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	/* the identity of the row, as heap_modify_tuple() keeps it */
+	tuple->t_data->t_ctid = trigdata->tg_trigtuple->t_data->t_ctid;
+	tuple->t_self = trigdata->tg_trigtuple->t_self;
+	tuple->t_tableOid = trigdata->tg_trigtuple->t_tableOid;
 	return PointerGetDatum(tuple);
 }

@@ -140,7 +140,7 @@ cancel_named_task(FunctionCallInfo fcinfo, bool with_customer)
 				 errmsg("end_campaigns must not be null")));
 	end_campaigns = PG_GETARG_BOOL(a + 3);
 
-	InitMaterializedSRF(fcinfo, 0);
+	tc_init_result_set(fcinfo);
 
 	SPI_connect();
 	if (customer != NULL)

@@ -672,7 +672,7 @@ cancel_one(FunctionCallInfo fcinfo, bool with_events)
 	parse_request(fcinfo, &req);
 	parse_journey(fcinfo, &req);
 
-	InitMaterializedSRF(fcinfo, 0);
+	tc_init_result_set(fcinfo);
 
 	SPI_connect();
 	tc_lookup_accept_changes();
@@ -792,7 +792,7 @@ cancel_many(FunctionCallInfo fcinfo, bool with_events)
 	parse_request(fcinfo, &req);
 	parse_journey(fcinfo, &req);
 
-	InitMaterializedSRF(fcinfo, 0);
+	tc_init_result_set(fcinfo);
 
 	SPI_connect();
 	tc_lookup_accept_changes();
@@ -895,7 +895,7 @@ tc_preview_cancel(PG_FUNCTION_ARGS)
 	customer = PointerGetDatum(tc_customer_arg(fcinfo, 0));
 	parse_request(fcinfo, &req);
 
-	InitMaterializedSRF(fcinfo, 0);
+	tc_init_result_set(fcinfo);
 
 	SPI_connect();
 	tc_lookup_accept_changes();

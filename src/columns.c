@@ -26,6 +26,7 @@
 #include "executor/spi.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "task_cancel.h"
 
@@ -61,11 +62,21 @@ relcache_changed(Datum arg pg_attribute_unused(),
 	relcache_epoch++;
 }
 
+static void
+function_changed(Datum arg pg_attribute_unused(),
+				 int cacheid pg_attribute_unused(),
+				 uint32 hashvalue pg_attribute_unused())
+{
+	relcache_epoch++;
+}
+
 /*
  * tc_relcache_epoch
  *		A number that changes whenever a relcache entry is invalidated, so
  *		that a cache of column numbers (or relation oids) made under an
- *		older number is stale.  Never 0, which callers use for "none".
+ *		older number is stale; and whenever a function is created, changed
+ *		or dropped, for the fast path's knowledge of which trigger functions
+ *		are ours (cancel_direct.c).  Never 0, which callers use for "none".
  */
 uint64
 tc_relcache_epoch(void)
@@ -73,6 +84,7 @@ tc_relcache_epoch(void)
 	if (!epoch_callback_registered)
 	{
 		CacheRegisterRelcacheCallback(relcache_changed, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, function_changed, (Datum) 0);
 		epoch_callback_registered = true;
 	}
 	return relcache_epoch;

@@ -25,6 +25,7 @@ extern text *tc_text_arg(FunctionCallInfo fcinfo, int argno,
 extern text *tc_customer_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 tc_int64_arg(FunctionCallInfo fcinfo, int argno,
 						  const char *argname);
+extern void tc_init_result_set(FunctionCallInfo fcinfo);
 
 /* plans.c */
 extern SPIPlanPtr tc_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs,
@@ -62,6 +63,15 @@ extern void tc_check_customer_length(Datum customer, Relation rel,
 extern void tc_task_row_columns(Relation rel, TaskRowColumns *cols);
 extern void tc_check_task_row(Relation rel, const TaskRowColumns *cols,
 							  HeapTuple tuple, bool new_customer);
+extern void tc_check_task_row_values(Relation rel, const TaskRowColumns *cols,
+									 const Datum *values, const bool *nulls,
+									 bool new_customer);
+
+/* status_guard.c */
+extern Datum tc_status_guard(PG_FUNCTION_ARGS);
+extern void tc_guard_task_update(Relation rel, const Datum *oldvalues,
+								 const bool *oldnulls, Datum *newvalues,
+								 bool *newnulls);
 
 /* block_list.c */
 extern void tc_block_list_settle(Relation rel, HeapTuple tuple);
@@ -130,6 +140,10 @@ extern bool tc_event_id_left_null(void);
 extern bool tc_event_order_applies(bool id_null);
 extern void tc_event_order_wait(Relation rel, Datum customer,
 								AttrNumber customer_col, AttrNumber id_col);
+
+/* cancel_events_since.c: what trigger stamp_cancel_event does to a row */
+extern Datum tc_stamp_cancel_event(PG_FUNCTION_ARGS);
+extern void tc_stamp_event(Relation rel, Datum *values, bool *nulls);
 
 /* cancel_direct.c: the fast path of cancel_tasks() and preview_cancel() */
 extern bool tc_fast_path;
