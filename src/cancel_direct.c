@@ -24,13 +24,21 @@
  *	- Writes: as cancel_write.c's two statements, one cancel_events row
  *	  per customer and then the tasks, each step in a command of its own
  *	  whose AFTER triggers fire at its end; through ExecSimpleRelation-
- *	  Insert/Update, which fire the row triggers (the status guard, the
- *	  event stamp, foreign keys, the operator's own), check constraints
- *	  and maintain every index.  Values and defaults are those of the
- *	  statements, the event id the one stored (RETURNING id); the
- *	  notification is queued the same way.  cancel_events is locked only
- *	  when there is something to write.  Predicate locks for SERIALIZABLE
- *	  are taken by the index and heap access methods themselves.
+ *	  Insert/Update, which fire the row triggers (foreign keys, the
+ *	  operator's own), check constraints and maintain every index.  Our
+ *	  own BEFORE ROW triggers -- the status guard on tasks, the event
+ *	  stamp on cancel_events -- run as the code they call, on the row
+ *	  about to be written, in the trigger's place, when each is the only
+ *	  BEFORE ROW trigger of its event that fires (runs_alone()); beside an
+ *	  operator's, the trigger manager runs them all in their order.
+ *	  Values and defaults are those of the statements, the event id the
+ *	  one stored (RETURNING id); the notification is queued the same way.
+ *	  cancel_events is locked only when there is something to write.
+ *	  Predicate locks for SERIALIZABLE are taken by the index and heap
+ *	  access methods themselves.
+ *	- What does not change between calls is worked out once per backend
+ *	  (until a relcache invalidation): the tables' column numbers, which
+ *	  trigger functions are ours, and each index's IndexInfo.
  *
  * Where one of these could differ, the fast path declines before it does
  * anything and the caller runs the SPI path: the setting
