@@ -666,6 +666,7 @@ row_matches(TupleTableSlot *slot, const Match *m, int expected,
 typedef struct FoundTask
 {
 	ItemPointerData tid;		/* the version locked */
+	HeapTuple	row;			/* a copy of it, for the writes; or NULL */
 	int			customer;		/* index into the sorted customers */
 	int64		id;
 	Datum		task_type;
@@ -679,8 +680,15 @@ typedef struct Found
 	int			cap;
 } Found;
 
+/*
+ * remember
+ *		Add the row version in slot to found; with keep_row, a copy of it
+ *		too, which cancel_row() starts from (the version we hold locked
+ *		does not change, so reading it again from the table would give the
+ *		same values, at the cost of a buffer lookup per task).
+ */
 static void
-remember(Found *found, TupleTableSlot *slot, int customer)
+remember(Found *found, TupleTableSlot *slot, int customer, bool keep_row)
 {
 	FoundTask  *task;
 	bool		isnull;
@@ -694,6 +702,7 @@ remember(Found *found, TupleTableSlot *slot, int customer)
 	}
 	task = &found->tasks[found->n++];
 	task->tid = slot->tts_tid;
+	task->row = keep_row ? ExecCopySlotHeapTuple(slot) : NULL;
 	task->customer = customer;
 	task->id = DatumGetInt64(slot_getattr(slot, tables.t[T_ID], &isnull));
 	task->task_type = PointerGetDatum(
@@ -832,7 +841,7 @@ find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
 				continue;
 			if (!lock)
 			{
-				remember(found, slot, c);
+				remember(found, slot, c, false);
 				continue;
 			}
 			if (ncand == cap)
@@ -852,7 +861,7 @@ find_tasks(Relation rel, Relation irel, Snapshot snapshot, const Match *m,
 											   slot))
 				elog(ERROR, "task found by the scan is no longer visible");
 			if (lock_found(rel, slot, snapshot, cid, m, c, &which))
-				remember(found, slot, which);
+				remember(found, slot, which, true);
 		}
 	}
 
@@ -976,12 +985,16 @@ make_kept_indexes(KeptIndexes *kept, Relation rel)
 	int			i = 0;
 
 	kept->epoch = 0;
-	if (kept->context == NULL)
-		kept->context = AllocSetContextCreate(TopMemoryContext,
-											  "task_cancel kept indexes",
-											  ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(kept->context);
+	/*
+	 * The old description may still be in use: by the cancel whose AFTER
+	 * trigger on cancel_events ran this one, for instance.  It is handed to
+	 * the transaction, which frees it at its end; no writer outlives it.
+	 */
+	if (kept->context != NULL)
+		MemoryContextSetParent(kept->context, TopTransactionContext);
+	kept->context = AllocSetContextCreate(TopMemoryContext,
+										  "task_cancel kept indexes",
+										  ALLOCSET_SMALL_SIZES);
 
 	old = MemoryContextSwitchTo(kept->context);
 	oids = RelationGetIndexList(rel);
@@ -1195,20 +1208,23 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 
 /*
  * cancel_row
- *		Cancel the locked task at tid, as update_one_sql does: status,
- *		canceled_at = now(), the audit and the event id.
+ *		Cancel the locked task, as update_one_sql does: status,
+ *		canceled_at = now(), the audit and the event id.  oldslot takes
+ *		the copy of the version locked (remember()); the update goes to
+ *		its tid.
  */
 static void
 cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
-		   ItemPointer tid, const CancelAudit *audit, Datum status,
+		   const FoundTask *task, const CancelAudit *audit, Datum status,
 		   int64 event_id)
 {
 	Relation	rel = w->tasks->ri_RelationDesc;
 	const AttrNumber *t = tables.t;
 	int			natts = RelationGetDescr(rel)->natts;
 
-	if (!table_tuple_fetch_row_version(rel, tid, SnapshotAny, oldslot))
-		elog(ERROR, "locked task is missing");
+	task->row->t_self = task->tid;
+	task->row->t_tableOid = RelationGetRelid(rel);
+	ExecStoreHeapTuple(task->row, oldslot, false);
 	slot_getallattrs(oldslot);
 
 	ExecClearTuple(newslot);
@@ -1342,7 +1358,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	eventslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(erel),
 									   &TTSOpsVirtual);
 	oldslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
-									 table_slot_callbacks(rel));
+									 &TTSOpsHeapTuple);
 	newslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
 									 &TTSOpsVirtual);
 
@@ -1364,9 +1380,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	writer_statement_begin(&w);
 	for (i = 0; i < found->n; i++)
 	{
-		ItemPointerData tid = found->tasks[i].tid;
-
-		cancel_row(&w, oldslot, newslot, &tid, audit, canceled,
+		cancel_row(&w, oldslot, newslot, &found->tasks[i], audit, canceled,
 				   event_ids[found->tasks[i].customer]);
 	}
 	writer_statement_end(&w);

@@ -169,6 +169,34 @@ SELECT count(*) FROM task_cancel.cancel_tasks('+15550012', 'all', NULL, 1);
 SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
   FROM pg_index AS i WHERE i.indrelid = 'task_cancel.tasks'::regclass
  ORDER BY i.indexrelid::regclass::text;
+-- A cancel run by an operator's trigger inside another cancel may find
+-- the kept index info stale (here a table made and dropped in between)
+-- and make it again: the outer cancel goes on with its own (before 1.3's
+-- fix, the backend crashed here).  In a new session, as a cold cache.
+SELECT task_cancel.create_task('+15550013', 'inbound_call');
+SELECT task_cancel.create_task('+15550013', 'voicemail');
+SELECT task_cancel.create_task('+15550014', 'inbound_call');
+CREATE FUNCTION nested_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.customer = '+15550013' THEN
+        CREATE TABLE pg_temp.invalidates_relcache ();
+        DROP TABLE pg_temp.invalidates_relcache;
+        PERFORM * FROM task_cancel.cancel_tasks('+15550014', 'all', NULL, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER nested_cancel AFTER INSERT ON task_cancel.cancel_events
+    FOR EACH ROW EXECUTE FUNCTION nested_cancel();
+\c
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550013', 'all', NULL, 1);
+SELECT customer, status FROM task_cancel.tasks
+ WHERE customer IN ('+15550013', '+15550014') ORDER BY id;
+SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
+  FROM pg_index AS i WHERE i.indrelid = 'task_cancel.tasks'::regclass
+ ORDER BY i.indexrelid::regclass::text;
+DROP TRIGGER nested_cancel ON task_cancel.cancel_events;
+DROP FUNCTION nested_cancel();
 DROP EXTENSION amcheck;
 
 -- The statements read the tables that inherit from tasks too, and check
