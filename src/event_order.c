@@ -21,24 +21,42 @@
  * waited therefore commits after the one it waited for, with a larger id.
  *
  * Two writers could look at the same moment, each before the other's row
- * is in the index, and neither would wait.  A short lock closes that gap:
- * the writer holds a lock on X from before its look until its row is in
- * the table and its indexes, and releases it then (not at commit; but see
- * below for inserts made outside the extension's own code).  It is a lock in PostgreSQL's lock
- * manager with an advisory-type tag of our own class (TC_ORDER_LOCK_CLASS,
- * so it never meets the application's pg_advisory_lock() keys) and the
- * customer's 64-bit hash as key.  With it, of two writers of X in progress
- * at once, the second to look finds the first's row and waits.  Hence:
+ * is in the index, and neither would wait.  A lock closes that gap: the
+ * writer holds a lock on X from before its look until its row is in the
+ * table and its indexes.  It is a lock in PostgreSQL's lock manager with
+ * an advisory-type tag of our own class (TC_ORDER_LOCK_CLASS, so it never
+ * meets the application's pg_advisory_lock() keys) and the customer's
+ * 64-bit hash as key.  With it, of two writers of X in progress at once,
+ * the second to look finds the first's row and waits.
  *
- *	- A writer never waits for a transaction while holding the lock (it
- *	  lets go first), so the lock itself is held only for the time of one
- *	  index probe and one insert: one lock at a time per backend, whatever
- *	  the number of customers in a statement (100,000 customers in one
- *	  transaction take no more lock-table space than one).
+ * The look (a dirty index scan and a heap fetch) costs more than the rest
+ * of the protocol, and most transactions write events of one customer or
+ * a few.  So a transaction keeps the order locks of its first
+ * TC_ORDER_KEEP customers until it ends: while it holds X's, no other
+ * writer of X can write, and a writer that gets X's lock knows that every
+ * earlier writer of X that kept its lock has ended.  Only writers that let
+ * go of X's lock after their insert (customers beyond a transaction's
+ * first TC_ORDER_KEEP) can be in progress unseen; such a transaction first
+ * takes the "many customers" lock (TC_MANY_LOCK_CLASS, one per database)
+ * in share mode and holds it to its end.  A writer that holds X's lock
+ * therefore looks only if some transaction holds the many-customers lock:
+ * a test of it in exclusive mode that never waits (its own share lock
+ * does not count).  Hence:
+ *
+ *	- A writer never waits for a transaction while holding a lock it lets
+ *	  go of at its insert (it lets go first); the locks it keeps are those
+ *	  of customers whose events it has written, which other writers of
+ *	  them would wait for anyway (for the commit of the transaction whose
+ *	  event they would find).  A transaction holds at most TC_ORDER_KEEP
+ *	  order locks to its end, plus one that it holds for an insert, plus
+ *	  the many-customers lock, whatever the number of customers in it
+ *	  (100,000 customers in one transaction take no more lock-table space
+ *	  than five).
  *	- Transactions that share no customer never wait for each other's end.
- *	  Two customers whose 64-bit hashes collide may wait for each other's
- *	  insert, never for a commit.
- *	- Only the newest visible event of X need be looked at: by the rule
+ *	  Two customers whose 64-bit hashes collide may wait for each other.
+ *	  Taking the many-customers lock waits at most for another writer's
+ *	  instant test of it.
+ *	- Only the newest visible event of X need be looked at: by the rules
  *	  above, an event of another transaction still in progress is newer
  *	  than every committed event of X.
  *	- Transactions that write events of a common customer may now wait for
@@ -90,15 +108,27 @@
 
 #include "task_cancel.h"
 
-/* The order lock's class (objsubid in pg_locks); block_list.c has 0x7443. */
+/*
+ * The order lock's class (objsubid in pg_locks), and the many-customers
+ * lock's; block_list.c has 0x7443, notify_relay.c 0x7446 to 0x7448.
+ */
 #define TC_ORDER_LOCK_CLASS 0x7445
+#define TC_MANY_LOCK_CLASS 0x7449
+
+/* Customers whose order locks a transaction keeps until it ends. */
+#define TC_ORDER_KEEP 4
 
 /* Inside an insert of ours (tc_event_order_begin .. _end). */
 static bool in_our_insert = false;
 
-/* The order lock this backend holds, if any. */
+/* The order lock this backend holds for one insert, if any. */
 static bool holding = false;
 static LOCKTAG held_tag;
+
+/* The order locks this transaction keeps to its end; the many-customers lock. */
+static LOCKTAG kept[TC_ORDER_KEEP];
+static int	nkept = 0;
+static bool many = false;
 
 static bool callbacks_registered = false;
 
@@ -106,8 +136,9 @@ static bool callbacks_registered = false;
  * at_xact_end, at_subxact_abort
  *		An error between tc_event_order_begin() and _end() leaves the flag
  *		set; the end of the (sub)transaction clears it, so that a later
- *		INSERT of an operator keeps the id it gives.  An abort has released
- *		the lock already.
+ *		INSERT of an operator keeps the id it gives.  The end of the
+ *		transaction releases every lock it took; a subtransaction's abort
+ *		none of them (they belong to the top-level transaction).
  */
 static void
 at_xact_end(XactEvent event, void *arg pg_attribute_unused())
@@ -117,6 +148,8 @@ at_xact_end(XactEvent event, void *arg pg_attribute_unused())
 	{
 		in_our_insert = false;
 		holding = false;
+		nkept = 0;
+		many = false;
 	}
 }
 
@@ -175,15 +208,94 @@ release_held(void)
  *		subtransaction than the one that lets go of it (a savepoint between
  *		two events).
  */
+static LockAcquireResult
+take(const LOCKTAG *tag, LOCKMODE mode, bool dont_wait)
+{
+	ResourceOwner save = CurrentResourceOwner;
+	LockAcquireResult result;
+
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		result = LockAcquire(tag, mode, false, dont_wait);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = save;
+	}
+	PG_END_TRY();
+	return result;
+}
+
 static void
-acquire(void)
+let_go(const LOCKTAG *tag, LOCKMODE mode)
 {
 	ResourceOwner save = CurrentResourceOwner;
 
 	CurrentResourceOwner = TopTransactionResourceOwner;
-	(void) LockAcquire(&held_tag, ExclusiveLock, false, false);
+	LockRelease(tag, mode, false);
 	CurrentResourceOwner = save;
+}
+
+static void
+acquire(void)
+{
+	(void) take(&held_tag, ExclusiveLock, false);
 	holding = true;
+}
+
+/*
+ * many_writer_in_progress
+ *		Whether another transaction holds the many-customers lock: one that
+ *		may have written an event whose customer's order lock it no longer
+ *		holds.  Tested without waiting (file header).
+ */
+static bool
+many_writer_in_progress(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, TC_MANY_LOCK_CLASS);
+	if (take(&tag, ExclusiveLock, true) == LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	let_go(&tag, ExclusiveLock);
+	return false;
+}
+
+/*
+ * keep_or_declare_many
+ *		The order lock held_tag names is ours and the look is done: keep it
+ *		to the transaction's end if this is one of its first TC_ORDER_KEEP
+ *		customers; otherwise hold the many-customers lock (from now to the
+ *		end) and leave the order lock to be let go of after the insert.
+ */
+static void
+keep_or_declare_many(void)
+{
+	if (nkept < TC_ORDER_KEEP)
+	{
+		kept[nkept++] = held_tag;
+		holding = false;
+		return;
+	}
+	if (!many)
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, TC_MANY_LOCK_CLASS);
+		(void) take(&tag, ShareLock, false);
+		many = true;
+	}
+}
+
+/* Whether this transaction keeps tag's order lock to its end. */
+static bool
+is_kept(const LOCKTAG *tag)
+{
+	for (int i = 0; i < nkept; i++)
+		if (memcmp(&kept[i], tag, sizeof(LOCKTAG)) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -359,24 +471,34 @@ writer_in_progress(Relation rel, Datum customer, AttrNumber customer_col,
  * tc_event_order_wait
  *		Called by trigger stamp_cancel_event before it draws the id of a row
  *		of customer for rel: returns once no other transaction that wrote an
- *		event of customer is in progress, holding the customer's order lock,
- *		which the next event or tc_event_order_end() releases (file header).
+ *		event of customer is in progress, holding the customer's order lock:
+ *		to the end of the transaction, or until the next event or
+ *		tc_event_order_end() (file header).
  */
 void
 tc_event_order_wait(Relation rel, Datum customer, AttrNumber customer_col,
 					AttrNumber id_col)
 {
+	LOCKTAG		tag;
+
 	release_held();
-	order_tag(&held_tag, customer);
+	order_tag(&tag, customer);
+	/* no other writer of the customer has written since we took it */
+	if (is_kept(&tag))
+		return;
+	held_tag = tag;
 	for (;;)
 	{
 		TransactionId writer;
 
 		acquire();
+		if (!many_writer_in_progress())
+			break;
 		writer = writer_in_progress(rel, customer, customer_col, id_col);
 		if (!TransactionIdIsValid(writer))
-			return;
+			break;
 		release_held();
 		XactLockTableWait(writer, rel, NULL, XLTW_None);
 	}
+	keep_or_declare_many();
 }
