@@ -47,7 +47,10 @@
  *	  go of at its insert (it lets go first); the locks it keeps are those
  *	  of customers whose events it has written, which other writers of
  *	  them would wait for anyway (for the commit of the transaction whose
- *	  event they would find).  A transaction holds at most TC_ORDER_KEEP
+ *	  event they would find).  A rollback to a savepoint lets go of the
+ *	  locks kept since, with the events they guarded.  An insert of ours
+ *	  made inside another (a cancel run by an operator's trigger on
+ *	  cancel_events) sets the outer one's lock aside until it is done.  A transaction holds at most TC_ORDER_KEEP
  *	  order locks to its end, plus one that it holds for an insert, plus
  *	  the many-customers lock, whatever the number of customers in it
  *	  (100,000 customers in one transaction take no more lock-table space
@@ -125,20 +128,35 @@ static bool in_our_insert = false;
 static bool holding = false;
 static LOCKTAG held_tag;
 
-/* The order locks this transaction keeps to its end; the many-customers lock. */
-static LOCKTAG kept[TC_ORDER_KEEP];
+/*
+ * The order locks this transaction keeps to its end, each with the
+ * subtransaction that took it (a rollback to before it lets it go: the
+ * event it guarded is gone); and the many-customers lock.
+ */
+typedef struct KeptLock
+{
+	LOCKTAG		tag;
+	SubTransactionId subid;
+} KeptLock;
+
+static KeptLock kept[TC_ORDER_KEEP];
 static int	nkept = 0;
 static bool many = false;
 
 static bool callbacks_registered = false;
 
+static void let_go(const LOCKTAG *tag, LOCKMODE mode);
+
 /*
- * at_xact_end, at_subxact_abort
+ * at_xact_end, at_subxact_end
  *		An error between tc_event_order_begin() and _end() leaves the flag
  *		set; the end of the (sub)transaction clears it, so that a later
  *		INSERT of an operator keeps the id it gives.  The end of the
- *		transaction releases every lock it took; a subtransaction's abort
- *		none of them (they belong to the top-level transaction).
+ *		transaction releases every lock it took.  A subtransaction's abort
+ *		releases none by itself (they belong to the top-level transaction):
+ *		the order locks kept for events it wrote are let go of here, and a
+ *		subtransaction's commit hands its kept locks to its parent.  (The
+ *		many-customers lock stays: it only makes other writers look.)
  */
 static void
 at_xact_end(XactEvent event, void *arg pg_attribute_unused())
@@ -154,13 +172,43 @@ at_xact_end(XactEvent event, void *arg pg_attribute_unused())
 }
 
 static void
-at_subxact_abort(SubXactEvent event,
-				 SubTransactionId mySubid pg_attribute_unused(),
-				 SubTransactionId parentSubid pg_attribute_unused(),
-				 void *arg pg_attribute_unused())
+at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
+			   SubTransactionId parentSubid,
+			   void *arg pg_attribute_unused())
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		in_our_insert = false;
+	int			i;
+	int			n = 0;
+
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		for (i = 0; i < nkept; i++)
+			if (kept[i].subid == mySubid)
+				kept[i].subid = parentSubid;
+		return;
+	}
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	in_our_insert = false;
+	for (i = 0; i < nkept; i++)
+	{
+		if (kept[i].subid == mySubid)
+			let_go(&kept[i].tag, ExclusiveLock);
+		else
+			kept[n++] = kept[i];
+	}
+	nkept = n;
+}
+
+/* The callbacks above, registered once per backend. */
+static void
+register_callbacks(void)
+{
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(at_xact_end, NULL);
+		RegisterSubXactCallback(at_subxact_end, NULL);
+		callbacks_registered = true;
+	}
 }
 
 /*
@@ -274,7 +322,9 @@ keep_or_declare_many(void)
 {
 	if (nkept < TC_ORDER_KEEP)
 	{
-		kept[nkept++] = held_tag;
+		kept[nkept].tag = held_tag;
+		kept[nkept].subid = GetCurrentSubTransactionId();
+		nkept++;
 		holding = false;
 		return;
 	}
@@ -293,7 +343,7 @@ static bool
 is_kept(const LOCKTAG *tag)
 {
 	for (int i = 0; i < nkept; i++)
-		if (memcmp(&kept[i], tag, sizeof(LOCKTAG)) == 0)
+		if (memcmp(&kept[i].tag, tag, sizeof(LOCKTAG)) == 0)
 			return true;
 	return false;
 }
@@ -302,31 +352,42 @@ is_kept(const LOCKTAG *tag)
  * tc_event_order_begin
  *		An insert into cancel_events made by the extension follows: its
  *		rows get their ids from trigger stamp_cancel_event, in commit order
- *		per customer.
+ *		per customer.  save keeps what tc_event_order_end() restores: an
+ *		insert of ours may run inside another (a cancel that an operator's
+ *		trigger on cancel_events makes), and the outer one's order lock must
+ *		stay held until its own row is in.
  */
 void
-tc_event_order_begin(void)
+tc_event_order_begin(EventOrderSave *save)
 {
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(at_xact_end, NULL);
-		RegisterSubXactCallback(at_subxact_abort, NULL);
-		callbacks_registered = true;
-	}
-	release_held();
+	register_callbacks();
+	save->in_our_insert = in_our_insert;
+	save->holding = holding;
+	save->tag = held_tag;
+	if (in_our_insert)
+		holding = false;		/* the outer insert's lock, set aside */
+	else
+		release_held();
 	in_our_insert = true;
 }
 
 /*
  * tc_event_order_end
  *		The insert is done: every row is in the table and its indexes, so
- *		the last customer's order lock can go.
+ *		the last customer's order lock can go (unless the transaction keeps
+ *		it); an outer insert's state comes back.
  */
 void
-tc_event_order_end(void)
+tc_event_order_end(const EventOrderSave *save)
 {
 	in_our_insert = false;
 	release_held();
+	if (save->in_our_insert)
+	{
+		in_our_insert = true;
+		holding = save->holding;
+		held_tag = save->tag;
+	}
 }
 
 /*
@@ -481,6 +542,7 @@ tc_event_order_wait(Relation rel, Datum customer, AttrNumber customer_col,
 {
 	LOCKTAG		tag;
 
+	register_callbacks();
 	release_held();
 	order_tag(&tag, customer);
 	/* no other writer of the customer has written since we took it */
