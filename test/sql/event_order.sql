@@ -74,5 +74,18 @@ ROLLBACK;
 DROP TRIGGER zz_nested_cancel ON task_cancel.cancel_events;
 DROP FUNCTION nested_cancel();
 
+-- However many customers a transaction cancels, it holds five of these
+-- locks: four customers' and the many-customers lock (1,000 customers
+-- would otherwise take 1,000 entries of the shared lock table).
+SELECT count(task_cancel.create_task('+1666' || lpad(i::text, 7, '0'), 'inbound_call'))
+  FROM generate_series(1, 1000) AS i;
+BEGIN;
+SELECT count(*) AS canceled, count(DISTINCT customer) AS customers
+  FROM task_cancel.cancel_tasks(
+    ARRAY(SELECT '+1666' || lpad(i::text, 7, '0')
+            FROM generate_series(1, 1000) AS i), 'all', NULL, 1);
+SELECT * FROM my_order_locks;
+COMMIT;
+
 DROP VIEW my_order_locks;
 DROP EXTENSION task_cancel;
