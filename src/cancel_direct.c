@@ -1160,7 +1160,6 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	bool		isnull;
 	Datum		id;
 	int			i;
-	EventOrderSave order;
 
 	ExecClearTuple(slot);
 	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
@@ -1189,13 +1188,13 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	SET_EVENT(E_TXID, FullTransactionIdGetDatum(GetTopFullTransactionId()));
 #undef SET_EVENT
 
-	tc_event_order_begin(&order);
+	tc_event_order_begin();
 	if (w->stamp_inline)
 		tc_stamp_event(w->events->ri_RelationDesc, slot->tts_values,
 					   slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
-	tc_event_order_end(&order);
+	tc_event_order_end();
 	if (!ItemPointerIsValid(&slot->tts_tid))
 		tc_report_skipped_write(true);
 	id = slot_getattr(slot, e[E_ID], &isnull);

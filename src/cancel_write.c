@@ -213,20 +213,19 @@ tc_insert_event(Datum customer, Datum ids, const CancelAudit *audit)
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
 	int64		event_id;
-	EventOrderSave order;
 
 	values[0] = customer;
 	values[1] = ids;
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
 
-	tc_event_order_begin(&order);
+	tc_event_order_begin();
 	if (tc_execute_kept(null_id ? &null_id_plan : &plan,
 						null_id ? insert_event_null_id_sql : insert_event_sql,
 						7, argtypes, values, nulls,
 						SPI_OK_INSERT_RETURNING) != 1)
 		tc_report_skipped_write(true);
-	tc_event_order_end(&order);
+	tc_event_order_end();
 	event_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -331,7 +330,6 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	CustomerEvent *events;
 	uint64		nevents;
-	EventOrderSave order;
 	Datum	   *row_customers;
 	Datum	   *row_ids;
 	Datum	   *row_reasons = NULL;
@@ -344,14 +342,14 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	values[1] = ids;
 	who_params(audit, &values[2], &nulls[2]);
 	what_params(audit, &values[5], &nulls[5]);
-	tc_event_order_begin(&order);
+	tc_event_order_begin();
 	if (tc_event_id_left_null())
 		tc_execute_kept(&insert_null_id_plan, insert_events_null_id_sql, 7,
 						insert_types, values, nulls, SPI_OK_INSERT_RETURNING);
 	else
 		tc_execute_kept(&insert_plan, insert_events_sql, 7, insert_types,
 						values, nulls, SPI_OK_INSERT_RETURNING);
-	tc_event_order_end(&order);
+	tc_event_order_end();
 	events = customer_event_ids(&nevents);
 
 	deconstruct_array_builtin(DatumGetArrayTypeP(customers), TEXTOID,

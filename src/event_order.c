@@ -50,11 +50,14 @@
  *	  event they would find).  A rollback to a savepoint lets go of the
  *	  locks kept since, with the events they guarded.  An insert of ours
  *	  made inside another (a cancel run by an operator's trigger on
- *	  cancel_events) sets the outer one's lock aside until it is done.  A transaction holds at most TC_ORDER_KEEP
+ *	  cancel_events) sets the outer one's lock aside until it is done, and
+ *	  waits while holding it; an operator's own insert made there keeps its
+ *	  lock to the transaction's end.  A transaction holds at most TC_ORDER_KEEP
  *	  order locks to its end, plus one that it holds for an insert, plus
  *	  the many-customers lock, whatever the number of customers in it
  *	  (100,000 customers in one transaction take no more lock-table space
- *	  than five).
+ *	  than five, plus one for each event an operator's trigger inserts
+ *	  while one of ours goes in).
  *	- Transactions that share no customer never wait for each other's end.
  *	  Two customers whose 64-bit hashes collide may wait for each other.
  *	  Taking the many-customers lock waits at most for another writer's
@@ -105,6 +108,8 @@
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -124,8 +129,15 @@
 /* Inside an insert of ours (tc_event_order_begin .. _end). */
 static bool in_our_insert = false;
 
-/* The order lock this backend holds for one insert, if any. */
+/*
+ * The order lock this backend holds for one insert, if any: in flight
+ * while the row of an insert of ours is on its way in (let go of by
+ * tc_event_order_end()); else an operator's insert's, let go of at the
+ * backend's next event.
+ */
 static bool holding = false;
+static bool in_flight = false;
+static int	held_depth;			/* pg_trigger_depth() when it was taken */
 static LOCKTAG held_tag;
 
 /*
@@ -143,19 +155,80 @@ static KeptLock kept[TC_ORDER_KEEP];
 static int	nkept = 0;
 static bool many = false;
 
+/*
+ * The inserts of ours under way, innermost last: an insert may run inside
+ * another (a cancel that an operator's trigger on cancel_events makes).
+ * Each frame keeps the state of the one around it, to be given back when
+ * it ends, and the subtransaction it began in: an error that rolls that
+ * subtransaction back ends the insert too, and nothing else does.
+ */
+typedef struct OrderFrame
+{
+	SubTransactionId subid;
+	bool		in_our_insert;
+	bool		holding;
+	bool		in_flight;
+	int			held_depth;
+	LOCKTAG		tag;
+} OrderFrame;
+
+static OrderFrame *frames = NULL;
+static int	nframes = 0;
+static int	maxframes = 0;
+
 static bool callbacks_registered = false;
 
 static void let_go(const LOCKTAG *tag, LOCKMODE mode);
 
 /*
+ * release_held
+ *		Let go of the order lock held for one insert, if this backend still
+ *		holds it (an abort has released it already if the transaction
+ *		failed).
+ */
+static void
+release_held(void)
+{
+	if (holding && tc_lock_held_by_me(&held_tag, ExclusiveLock))
+		let_go(&held_tag, ExclusiveLock);
+	holding = false;
+	in_flight = false;
+}
+
+/* End the innermost insert of ours, and give back the state around it. */
+static void
+pop_frame(void)
+{
+	OrderFrame *f = &frames[--nframes];
+
+	release_held();
+	in_our_insert = f->in_our_insert;
+	holding = f->holding;
+	in_flight = f->in_flight;
+	held_depth = f->held_depth;
+	held_tag = f->tag;
+}
+
+/* How deep in triggers we are: pg_trigger_depth(). */
+static int
+trigger_depth(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	return DatumGetInt32(pg_trigger_depth(fcinfo));
+}
+
+/*
  * at_xact_end, at_subxact_end
- *		An error between tc_event_order_begin() and _end() leaves the flag
- *		set; the end of the (sub)transaction clears it, so that a later
- *		INSERT of an operator keeps the id it gives.  The end of the
- *		transaction releases every lock it took.  A subtransaction's abort
- *		releases none by itself (they belong to the top-level transaction):
- *		the order locks kept for events it wrote are let go of here, and a
- *		subtransaction's commit hands its kept locks to its parent.  (The
+ *		The end of the transaction releases every lock it took, and ends
+ *		every insert.  A subtransaction's abort releases none of our locks
+ *		by itself (they belong to the top-level transaction): here it ends
+ *		the inserts of ours that began in it, letting go of their locks, and
+ *		lets go of the order locks kept for events it wrote; an abort of a
+ *		subtransaction that began inside an insert of ours (an operator's
+ *		trigger catching an error) leaves that insert alone.  A
+ *		subtransaction's commit hands what it had to its parent.  (The
  *		many-customers lock stays: it only makes other writers look.)
  */
 static void
@@ -166,6 +239,8 @@ at_xact_end(XactEvent event, void *arg pg_attribute_unused())
 	{
 		in_our_insert = false;
 		holding = false;
+		in_flight = false;
+		nframes = 0;
 		nkept = 0;
 		many = false;
 	}
@@ -184,11 +259,15 @@ at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
 		for (i = 0; i < nkept; i++)
 			if (kept[i].subid == mySubid)
 				kept[i].subid = parentSubid;
+		for (i = 0; i < nframes; i++)
+			if (frames[i].subid == mySubid)
+				frames[i].subid = parentSubid;
 		return;
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	in_our_insert = false;
+	while (nframes > 0 && frames[nframes - 1].subid == mySubid)
+		pop_frame();
 	for (i = 0; i < nkept; i++)
 	{
 		if (kept[i].subid == mySubid)
@@ -224,26 +303,6 @@ order_tag(LOCKTAG *tag, Datum customer)
 
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h,
 						 TC_ORDER_LOCK_CLASS);
-}
-
-/*
- * release_held
- *		Let go of the order lock, if this backend still holds it (an abort
- *		has released it already if the insert failed).
- */
-static void
-release_held(void)
-{
-	if (holding && tc_lock_held_by_me(&held_tag, ExclusiveLock))
-	{
-		ResourceOwner save = CurrentResourceOwner;
-
-		/* the owner it was taken with: see acquire() */
-		CurrentResourceOwner = TopTransactionResourceOwner;
-		LockRelease(&held_tag, ExclusiveLock, false);
-		CurrentResourceOwner = save;
-	}
-	holding = false;
 }
 
 /*
@@ -285,13 +344,6 @@ let_go(const LOCKTAG *tag, LOCKMODE mode)
 	CurrentResourceOwner = save;
 }
 
-static void
-acquire(void)
-{
-	(void) take(&held_tag, ExclusiveLock, false);
-	holding = true;
-}
-
 /*
  * many_writer_in_progress
  *		Whether another transaction holds the many-customers lock: one that
@@ -312,30 +364,31 @@ many_writer_in_progress(void)
 
 /*
  * keep_or_declare_many
- *		The order lock held_tag names is ours and the look is done: keep it
- *		to the transaction's end if this is one of its first TC_ORDER_KEEP
- *		customers; otherwise hold the many-customers lock (from now to the
- *		end) and leave the order lock to be let go of after the insert.
+ *		The order lock of tag is ours and the look is done: keep it to the
+ *		transaction's end if this is one of its first TC_ORDER_KEEP
+ *		customers (true); otherwise hold the many-customers lock, from now
+ *		to the end, and return false: the caller lets go of the order lock
+ *		once the row is in.
  */
-static void
-keep_or_declare_many(void)
+static bool
+keep_or_declare_many(const LOCKTAG *tag)
 {
 	if (nkept < TC_ORDER_KEEP)
 	{
-		kept[nkept].tag = held_tag;
+		kept[nkept].tag = *tag;
 		kept[nkept].subid = GetCurrentSubTransactionId();
 		nkept++;
-		holding = false;
-		return;
+		return true;
 	}
 	if (!many)
 	{
-		LOCKTAG		tag;
+		LOCKTAG		many_tag;
 
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, TC_MANY_LOCK_CLASS);
-		(void) take(&tag, ShareLock, false);
+		SET_LOCKTAG_ADVISORY(many_tag, MyDatabaseId, 0, 0, TC_MANY_LOCK_CLASS);
+		(void) take(&many_tag, ShareLock, false);
 		many = true;
 	}
+	return false;
 }
 
 /* Whether this transaction keeps tag's order lock to its end. */
@@ -352,22 +405,36 @@ is_kept(const LOCKTAG *tag)
  * tc_event_order_begin
  *		An insert into cancel_events made by the extension follows: its
  *		rows get their ids from trigger stamp_cancel_event, in commit order
- *		per customer.  save keeps what tc_event_order_end() restores: an
- *		insert of ours may run inside another (a cancel that an operator's
- *		trigger on cancel_events makes), and the outer one's order lock must
- *		stay held until its own row is in.
+ *		per customer.  It may run inside another (file header): the outer
+ *		insert's order lock is set aside, still held, until this one ends.
  */
 void
-tc_event_order_begin(EventOrderSave *save)
+tc_event_order_begin(void)
 {
+	OrderFrame *f;
+
 	register_callbacks();
-	save->in_our_insert = in_our_insert;
-	save->holding = holding;
-	save->tag = held_tag;
-	if (in_our_insert)
-		holding = false;		/* the outer insert's lock, set aside */
-	else
+	/* an operator's insert's lock goes now, as at any next event */
+	if (holding && !in_flight)
 		release_held();
+	if (nframes == maxframes)
+	{
+		int			n = maxframes == 0 ? 4 : maxframes * 2;
+
+		frames = frames == NULL
+			? MemoryContextAlloc(TopMemoryContext, sizeof(OrderFrame) * n)
+			: repalloc(frames, sizeof(OrderFrame) * n);
+		maxframes = n;
+	}
+	f = &frames[nframes++];
+	f->subid = GetCurrentSubTransactionId();
+	f->in_our_insert = in_our_insert;
+	f->holding = holding;
+	f->in_flight = in_flight;
+	f->held_depth = held_depth;
+	f->tag = held_tag;
+	holding = false;
+	in_flight = false;
 	in_our_insert = true;
 }
 
@@ -375,18 +442,18 @@ tc_event_order_begin(EventOrderSave *save)
  * tc_event_order_end
  *		The insert is done: every row is in the table and its indexes, so
  *		the last customer's order lock can go (unless the transaction keeps
- *		it); an outer insert's state comes back.
+ *		it); the state of an insert around it comes back.
  */
 void
-tc_event_order_end(const EventOrderSave *save)
+tc_event_order_end(void)
 {
-	in_our_insert = false;
-	release_held();
-	if (save->in_our_insert)
+	if (nframes > 0)
+		pop_frame();
+	else
 	{
-		in_our_insert = true;
-		holding = save->holding;
-		held_tag = save->tag;
+		/* an error ended the insert's subtransaction already */
+		release_held();
+		in_our_insert = false;
 	}
 }
 
@@ -541,26 +608,44 @@ tc_event_order_wait(Relation rel, Datum customer, AttrNumber customer_col,
 					AttrNumber id_col)
 {
 	LOCKTAG		tag;
+	bool		inside;
 
 	register_callbacks();
-	release_held();
+
+	/*
+	 * inside: this row is inserted while the row of an insert of ours is
+	 * on its way in -- by an operator's trigger that fires for that row,
+	 * so deeper in triggers than the stamp of that row was: that row's
+	 * lock stays held, and this one's, if not kept, is held to the
+	 * transaction's end.  At the same depth this is the next row of the
+	 * same statement, and the previous row is in: its lock goes now, as
+	 * does a lock left by an operator's earlier insert.
+	 */
+	inside = holding && in_flight && trigger_depth() > held_depth;
+	if (!inside)
+		release_held();
 	order_tag(&tag, customer);
 	/* no other writer of the customer has written since we took it */
-	if (is_kept(&tag))
+	if (is_kept(&tag) ||
+		(inside && memcmp(&tag, &held_tag, sizeof(LOCKTAG)) == 0))
 		return;
-	held_tag = tag;
 	for (;;)
 	{
 		TransactionId writer;
 
-		acquire();
+		(void) take(&tag, ExclusiveLock, false);
 		if (!many_writer_in_progress())
 			break;
 		writer = writer_in_progress(rel, customer, customer_col, id_col);
 		if (!TransactionIdIsValid(writer))
 			break;
-		release_held();
+		let_go(&tag, ExclusiveLock);
 		XactLockTableWait(writer, rel, NULL, XLTW_None);
 	}
-	keep_or_declare_many();
+	if (keep_or_declare_many(&tag) || inside)
+		return;
+	held_tag = tag;
+	holding = true;
+	in_flight = in_our_insert;
+	held_depth = trigger_depth();
 }

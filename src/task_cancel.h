@@ -14,7 +14,6 @@
 #include "executor/spi.h"
 #include "access/htup.h"
 #include "fmgr.h"
-#include "storage/lock.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
 
@@ -135,15 +134,8 @@ extern int64 tc_insert_event(Datum customer, Datum ids,
 extern pg_noreturn void tc_report_skipped_write(bool event);
 
 /* event_order.c: one customer's events in commit order */
-typedef struct EventOrderSave
-{
-	bool		in_our_insert;
-	bool		holding;
-	LOCKTAG		tag;
-} EventOrderSave;
-
-extern void tc_event_order_begin(EventOrderSave *save);
-extern void tc_event_order_end(const EventOrderSave *save);
+extern void tc_event_order_begin(void);
+extern void tc_event_order_end(void);
 extern bool tc_event_id_left_null(void);
 extern bool tc_event_order_applies(bool id_null);
 extern void tc_event_order_wait(Relation rel, Datum customer,

@@ -52,9 +52,16 @@ ROLLBACK;
 -- A cancel made inside another (by an operator's BEFORE trigger on
 -- cancel_events) sets the outer insert's lock aside and gives it back:
 -- here the fifth customer's, held while its row goes in.
+-- An error the operator's trigger catches (a subtransaction that begins
+-- and ends inside our insert) leaves our insert as it was.
 CREATE FUNCTION nested_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.customer = '+15550005' THEN
+        BEGIN
+            PERFORM 1 / 0;
+        EXCEPTION WHEN division_by_zero THEN
+            NULL;
+        END;
         PERFORM count(*) FROM task_cancel.cancel_tasks('+15550006', 'all', NULL, 1);
         RAISE NOTICE 'order locks after the nested cancel: %',
             (SELECT count(*) FROM pg_locks
@@ -73,6 +80,32 @@ SELECT * FROM my_order_locks;
 ROLLBACK;
 DROP TRIGGER zz_nested_cancel ON task_cancel.cancel_events;
 DROP FUNCTION nested_cancel();
+
+-- An operator's trigger that inserts an event of its own while ours goes
+-- in: ours keeps its lock, and the operator's row's lock (a customer after
+-- the first four) is held to the end of the transaction.
+CREATE FUNCTION nested_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.customer = '+15550005' THEN
+        INSERT INTO task_cancel.cancel_events (id, customer, mode, task_ids)
+        VALUES (NULL, '+15550006', 'all', '{0}');
+        RAISE NOTICE 'order locks after the nested insert: %',
+            (SELECT count(*) FROM pg_locks
+              WHERE locktype = 'advisory' AND objsubid = 29765
+                AND pid = pg_backend_pid());
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zz_nested_insert BEFORE INSERT ON task_cancel.cancel_events
+    FOR EACH ROW EXECUTE FUNCTION nested_insert();
+BEGIN;
+SELECT count(*) FROM task_cancel.cancel_tasks(
+    ARRAY['+15550001', '+15550002', '+15550003', '+15550004', '+15550005'],
+    'task_type', 'inbound_call', 1);
+SELECT * FROM my_order_locks;
+ROLLBACK;
+DROP TRIGGER zz_nested_insert ON task_cancel.cancel_events;
+DROP FUNCTION nested_insert();
 
 -- However many customers a transaction cancels, it holds five of these
 -- locks: four customers' and the many-customers lock (1,000 customers
