@@ -51,10 +51,11 @@
  *	  locks kept since, with the events they guarded.  An insert of ours
  *	  made inside another (a cancel run by an operator's trigger on
  *	  cancel_events) sets the outer one's lock aside until it is done, and
- *	  waits while holding it; an operator's own insert made there keeps its
- *	  lock to the transaction's end.  A transaction holds at most TC_ORDER_KEEP
- *	  order locks to its end, plus one that it holds for an insert, plus
- *	  the many-customers lock, whatever the number of customers in it
+ *	  waits while holding it; an operator's own insert made there keeps
+ *	  its lock to the transaction's end.  A transaction holds at most
+ *	  TC_ORDER_KEEP order locks to its end, plus one that it holds for an
+ *	  insert, plus the many-customers lock, whatever the number of
+ *	  customers in it
  *	  (100,000 customers in one transaction take no more lock-table space
  *	  than five, plus one for each event an operator's trigger inserts
  *	  while one of ours goes in).
@@ -78,10 +79,11 @@
  * id is drawn on the node that stores the row).  An operator's INSERT with
  * an id, or a restore by pg_dump, keeps the id it brings.  An insert that
  * no bracket of ours surrounds in this backend -- an operator's INSERT with
- * a NULL id, or on Citus a row a coordinator sends to a worker -- keeps the
- * order lock of its last customer until the backend's next event or the
- * end of the transaction: a writer of the same customer waits then for
- * the commit, as the protocol makes it do anyway.  The work is done
+ * a NULL id, or on Citus a row a coordinator sends to a worker -- follows
+ * the same rules, except that an order lock it would let go of after the
+ * insert is held until the backend's next event or the end of the
+ * transaction: a writer of the same customer waits then for the commit,
+ * as the protocol makes it do anyway.  The work is done
  * by trigger stamp_cancel_event (cancel_events_since.c), which fires on
  * the node and the shard that store the row, and under every
  * session_replication_role since 1.2 (ENABLE ALWAYS).
