@@ -55,10 +55,9 @@
  *	  its lock to the transaction's end.  A transaction holds at most
  *	  TC_ORDER_KEEP order locks to its end, plus one that it holds for an
  *	  insert, plus the many-customers lock, whatever the number of
- *	  customers in it
- *	  (100,000 customers in one transaction take no more lock-table space
- *	  than five, plus one for each event an operator's trigger inserts
- *	  while one of ours goes in).
+ *	  customers in it (100,000 customers in one transaction take no more
+ *	  lock-table space than five, plus one for each event an operator's
+ *	  trigger inserts while one of ours goes in).
  *	- Transactions that share no customer never wait for each other's end.
  *	  Two customers whose 64-bit hashes collide may wait for each other.
  *	  Taking the many-customers lock waits at most for another writer's
