@@ -30,7 +30,12 @@
  *	  stamp on cancel_events -- run as the code they call, on the row
  *	  about to be written, in the trigger's place, when each is the only
  *	  BEFORE ROW trigger of its event that fires (runs_alone()); beside an
- *	  operator's, the trigger manager runs them all in their order.
+ *	  operator's, the trigger manager runs them all in their order.  Row
+ *	  triggers that would do nothing for the write are left out of the
+ *	  executor's copy (leave_out_triggers()): disabled ones, the cancel
+ *	  stream where wal_level is below logical, and the checks of foreign
+ *	  keys that a cancel leaves as they are.  A partial index that no
+ *	  canceled row can enter is not opened (open_indexes()).
  *	  Values and defaults are those of the statements, the event id the
  *	  one stored (RETURNING id); the notification is queued the same way.
  *	  cancel_events is locked only when there is something to write.
@@ -72,6 +77,7 @@
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class_d.h"
 #include "catalog/pg_collation_d.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_opfamily_d.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type_d.h"
@@ -96,6 +102,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 #include "utils/xid8.h"
@@ -166,9 +173,20 @@ typedef struct DirectTables
 	Oid			customer_collation;	/* of tasks.customer and the index */
 	Oid			guard_func;		/* status_guard(), if it is ours */
 	Oid			stamp_func;		/* stamp_cancel_event(), if it is ours */
+	Oid			stream_func;	/* stream_cancel_event(), if it is ours */
+	int			nkey_checks;
+	Oid			key_checks[8];	/* find_key_checks() */
 	AttrNumber	t[T_NCOLS];
 	AttrNumber	e[E_NCOLS];
+	AttrNumber	expires_at;		/* tasks.expires_at (1.2), or 0 */
+	/* in tables_context, made once: copy what the executor is given */
+	Bitmapset  *updated_cols;	/* what a cancel sets (writer_begin()) */
+	Bitmapset  *inserted_cols;	/* every column of cancel_events */
+	char	   *cancel_nulls;	/* set_written_columns() */
 } DirectTables;
+
+/* Emptied by every load_tables(). */
+static MemoryContext tables_context = NULL;
 
 static DirectTables tables;
 
@@ -318,6 +336,110 @@ our_trigger_function(const char *name, PGFunction fn)
 }
 
 /*
+ * find_key_checks
+ *		Fill tables.key_checks: the triggers of tasks that check a foreign
+ *		key of its own on UPDATE (RI_FKey_check_upd) which a cancel's
+ *		update never needs -- MATCH SIMPLE, on columns that neither the
+ *		update nor the status guard (status_guard.c) writes.  For each
+ *		updated row the trigger manager asks the foreign key code whether
+ *		to queue such a check, and it answers no when the key is as it was
+ *		and the old row version was not written by this transaction (it
+ *		then checks: the check of that row's INSERT may not have run).
+ *		The fast path leaves these triggers out instead of asking, when it
+ *		knows both (write_cancel()).  At most lengthof(key_checks) are
+ *		kept; further ones are asked about as before.
+ */
+static void
+find_key_checks(Relation rel)
+{
+	TriggerDesc *trig = rel->trigdesc;
+	const AttrNumber *t = tables.t;
+	AttrNumber	written[] = {t[T_STATUS], t[T_CANCELED_AT], t[T_JOURNEY_ID],
+		t[T_JOURNEY_NAME], t[T_AGENT], t[T_REASON], t[T_EVENT_ID],
+		t[T_COMPLETED_AT], tables.expires_at};
+
+	for (int i = 0; trig != NULL && i < trig->numtriggers &&
+		 tables.nkey_checks < (int) lengthof(tables.key_checks); i++)
+	{
+		const Trigger *trigger = &trig->triggers[i];
+		HeapTuple	tup;
+		Form_pg_constraint con;
+		bool		keeps_key = false;
+
+		if (trigger->tgfoid != F_RI_FKEY_CHECK_UPD)
+			continue;
+		tup = SearchSysCache1(CONSTROID,
+							  ObjectIdGetDatum(trigger->tgconstraint));
+		if (!HeapTupleIsValid(tup))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype == CONSTRAINT_FOREIGN &&
+			con->conrelid == RelationGetRelid(rel) &&
+			con->confmatchtype == FKCONSTR_MATCH_SIMPLE)
+		{
+			bool		isnull;
+			Datum		conkey = SysCacheGetAttr(CONSTROID, tup,
+												 Anum_pg_constraint_conkey,
+												 &isnull);
+			Datum	   *keys;
+			int			nkeys;
+
+			if (!isnull)
+			{
+				deconstruct_array_builtin(DatumGetArrayTypeP(conkey), INT2OID,
+										  &keys, NULL, &nkeys);
+				keeps_key = nkeys > 0;
+				for (int k = 0; k < nkeys; k++)
+					for (int w = 0; w < (int) lengthof(written); w++)
+						if (DatumGetInt16(keys[k]) == written[w])
+							keeps_key = false;
+			}
+		}
+		ReleaseSysCache(tup);
+		if (keeps_key)
+			tables.key_checks[tables.nkey_checks++] = trigger->tgoid;
+	}
+}
+
+/*
+ * set_written_columns
+ *		Fill what tables keeps of the columns a cancel writes:
+ *		- updated_cols: the columns a cancel sets, the updated columns of its
+ *		  range table entry (so per-column triggers fire as for the UPDATE
+ *		  statement); inserted_cols: every column of cancel_events;
+ *		- cancel_nulls, for open_indexes(): what every new version of a
+ *		  canceled task surely has -- a status, canceled_at, a reason and an
+ *		  event id (cancel_row()), and no expires_at, which the status guard
+ *		  clears.  It holds only while the guard's code runs alone on the
+ *		  row (runs_alone()): another BEFORE trigger may change any column.
+ */
+static void
+set_written_columns(Relation rel)
+{
+	static const int set_columns[] = {T_STATUS, T_CANCELED_AT, T_JOURNEY_ID,
+	T_JOURNEY_NAME, T_AGENT, T_REASON, T_EVENT_ID};
+	static const int never_null[] = {T_STATUS, T_CANCELED_AT, T_REASON,
+	T_EVENT_ID};
+	MemoryContext old = MemoryContextSwitchTo(tables_context);
+	int			i;
+
+	for (i = 0; i < (int) lengthof(set_columns); i++)
+		tables.updated_cols =
+			bms_add_member(tables.updated_cols, tables.t[set_columns[i]] -
+						   FirstLowInvalidHeapAttributeNumber);
+	for (i = 0; i < E_NCOLS; i++)
+		tables.inserted_cols =
+			bms_add_member(tables.inserted_cols, tables.e[i] -
+						   FirstLowInvalidHeapAttributeNumber);
+	tables.cancel_nulls = palloc0(RelationGetDescr(rel)->natts);
+	for (i = 0; i < (int) lengthof(never_null); i++)
+		tables.cancel_nulls[tables.t[never_null[i]] - 1] = 'v';
+	if (tables.expires_at != InvalidAttrNumber)
+		tables.cancel_nulls[tables.expires_at - 1] = 'n';
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * load_tables
  *		Fill tables: the oids, the column numbers, and whether the fast
  *		path may use them.  Runs with the relations locked by the caller
@@ -333,6 +455,11 @@ load_tables(void)
 	int			i;
 
 	memset(&tables, 0, sizeof(tables));
+	if (tables_context == NULL)
+		tables_context = AllocSetContextCreate(CacheMemoryContext,
+											   "task_cancel fast path tables",
+											   ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(tables_context);
 	/*
 	 * Stamped before reading: an invalidation processed while we read
 	 * leaves what we read stale, and the next check loads it again.
@@ -391,6 +518,11 @@ load_tables(void)
 												 tc_status_guard);
 		tables.stamp_func = our_trigger_function("stamp_cancel_event",
 												 tc_stamp_cancel_event);
+		tables.stream_func = our_trigger_function("stream_cancel_event",
+												  tc_stream_cancel_event);
+		tables.expires_at = tc_column_number(rel, "expires_at", true);
+		find_key_checks(rel);
+		set_written_columns(rel);
 	}
 
 	table_close(erel, AccessShareLock);
@@ -477,44 +609,118 @@ runs_alone(Relation rel, int16 event, Oid func)
 }
 
 /*
- * drop_before_row_trigger
- *		Leave func's BEFORE ROW trigger for event out of the result
- *		relation's copy of the triggers, which InitResultRelInfo() has just
- *		made (its per-trigger arrays, filled on first use, are still empty),
- *		and with it every BEFORE ROW trigger that does not fire now (a
- *		disabled one would still make the trigger manager fetch and lock the
- *		row again, to run nothing); then say whether any BEFORE ROW trigger
- *		of each event is left.
+ * What the fast path leaves out of its copy of a table's triggers for one
+ * write (leave_out_triggers()).
  */
-static void
-drop_before_row_trigger(ResultRelInfo *rri, int16 event, Oid func)
+typedef struct LeaveOut
+{
+	int16		event;			/* TRIGGER_TYPE_UPDATE or _INSERT: our write */
+	Oid			inline_func;	/* a BEFORE ROW trigger's function whose code
+								 * we run ourselves (runs_alone()), or 0 */
+	Oid			inert_func;		/* an AFTER ROW trigger's function that does
+								 * nothing in this server, or 0 */
+	const Oid  *key_checks;		/* foreign key checks our update cannot
+								 * need (tables.key_checks), or NULL */
+	int			nkey_checks;
+} LeaveOut;
+
+/* Whether leave_out_triggers() leaves t out, by lo. */
+static bool
+left_out(const Trigger *t, const LeaveOut *lo)
+{
+	int16		type = t->tgtype;
+
+	if (!TRIGGER_FOR_ROW(type))
+		return false;
+	/* would not fire under this session_replication_role */
+	if (!fires_now(t))
+		return true;
+	if (OidIsValid(lo->inline_func) && t->tgfoid == lo->inline_func &&
+		TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_BEFORE,
+							 lo->event))
+		return true;
+	if (OidIsValid(lo->inert_func) && t->tgfoid == lo->inert_func &&
+		TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_AFTER,
+							 lo->event) &&
+		t->tgqual == NULL)
+		return true;
+	for (int i = 0; i < lo->nkey_checks; i++)
+		if (t->tgoid == lo->key_checks[i])
+			return true;
+	return false;
+}
+
+/*
+ * leave_out_triggers
+ *		Leave out of the result relation's copy of the triggers, which
+ *		InitResultRelInfo() has just made (its per-trigger arrays, filled
+ *		on first use, are still empty), the row triggers that would do
+ *		nothing for our write, or whose work we do ourselves:
+ *
+ *		- every row trigger that does not fire now: a disabled BEFORE ROW
+ *		  trigger would still make the trigger manager fetch and lock the
+ *		  row again, to run nothing;
+ *		- lo->inline_func's BEFORE ROW trigger, whose code we run
+ *		  (runs_alone());
+ *		- lo->inert_func's AFTER ROW trigger: stream_cancel_event, which
+ *		  returns at once where wal_level is below logical, a setting that
+ *		  holds until the server restarts;
+ *		- lo->key_checks: the foreign key checks of tasks whose columns our
+ *		  update leaves as they are (load_tables()).  For such a row the
+ *		  trigger manager asks the foreign key code, row by row, and it
+ *		  answers that no check is needed -- unless the row version was
+ *		  written by this transaction, and then the caller passes none.
+ *
+ *		Then says whether an AFTER ROW trigger of lo->event is left, for
+ *		which the write must be bracketed as a query (writer_statement_
+ *		begin()).
+ */
+static bool
+leave_out_triggers(ResultRelInfo *rri, const LeaveOut *lo)
 {
 	TriggerDesc *trig = rri->ri_TrigDesc;
 	int			kept = 0;
 
-	trig->trig_insert_before_row = false;
-	trig->trig_update_before_row = false;
-	trig->trig_delete_before_row = false;
+	if (trig == NULL)
+		return false;
+	trig->trig_insert_before_row = trig->trig_insert_after_row = false;
+	trig->trig_insert_instead_row = false;
+	trig->trig_update_before_row = trig->trig_update_after_row = false;
+	trig->trig_update_instead_row = false;
+	trig->trig_delete_before_row = trig->trig_delete_after_row = false;
+	trig->trig_delete_instead_row = false;
 	for (int i = 0; i < trig->numtriggers; i++)
 	{
 		Trigger    *t = &trig->triggers[i];
 		int16		type = t->tgtype;
 
-		if (TRIGGER_FOR_ROW(type) && TRIGGER_FOR_BEFORE(type) &&
-			(!fires_now(t) ||
-			 (t->tgfoid == func &&
-			  TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW,
-								   TRIGGER_TYPE_BEFORE, event))))
+		if (left_out(t, lo))
 			continue;
 		trig->triggers[kept++] = *t;
-		if (TRIGGER_FOR_ROW(type) && TRIGGER_FOR_BEFORE(type))
+		if (!TRIGGER_FOR_ROW(type))
+			continue;
+		if (TRIGGER_FOR_BEFORE(type))
 		{
 			trig->trig_insert_before_row |= TRIGGER_FOR_INSERT(type);
 			trig->trig_update_before_row |= TRIGGER_FOR_UPDATE(type);
 			trig->trig_delete_before_row |= TRIGGER_FOR_DELETE(type);
 		}
+		else if (TRIGGER_FOR_INSTEAD(type))
+		{
+			trig->trig_insert_instead_row |= TRIGGER_FOR_INSERT(type);
+			trig->trig_update_instead_row |= TRIGGER_FOR_UPDATE(type);
+			trig->trig_delete_instead_row |= TRIGGER_FOR_DELETE(type);
+		}
+		else
+		{
+			trig->trig_insert_after_row |= TRIGGER_FOR_INSERT(type);
+			trig->trig_update_after_row |= TRIGGER_FOR_UPDATE(type);
+			trig->trig_delete_after_row |= TRIGGER_FOR_DELETE(type);
+		}
 	}
 	trig->numtriggers = kept;
+	return lo->event == TRIGGER_TYPE_UPDATE ? trig->trig_update_after_row
+		: trig->trig_insert_after_row;
 }
 
 static bool
@@ -558,11 +764,15 @@ text_ref(Datum value)
 }
 
 static bool
+text_ref_is(TextRef ref, const char *data, int len)
+{
+	return ref.len == len && memcmp(ref.data, data, len) == 0;
+}
+
+static bool
 text_is(Datum value, const char *data, int len)
 {
-	TextRef		ref = text_ref(value);
-
-	return ref.len == len && memcmp(ref.data, data, len) == 0;
+	return text_ref_is(text_ref(value), data, len);
 }
 
 /* The collation compare_customers() sorts by (qsort has no argument). */
@@ -610,12 +820,14 @@ row_matches(TupleTableSlot *slot, const Match *m, int expected,
 	const AttrNumber *t = tables.t;
 	bool		isnull;
 	Datum		value;
-	TextRef		cust = text_ref(m->customers[expected]);
+	TextRef		ref;
 	int			i;
 
 	value = slot_getattr(slot, t[T_STATUS], &isnull);
-	if (isnull || !(text_is(value, "pending", 7) ||
-					text_is(value, "reserved", 8)))
+	if (isnull)
+		return false;
+	ref = text_ref(value);
+	if (!text_ref_is(ref, "pending", 7) && !text_ref_is(ref, "reserved", 8))
 		return false;
 	(void) slot_getattr(slot, t[T_COMPLETED_AT], &isnull);
 	if (!isnull)
@@ -632,8 +844,9 @@ row_matches(TupleTableSlot *slot, const Match *m, int expected,
 	value = slot_getattr(slot, t[T_TASK_TYPE], &isnull);
 	if (isnull)
 		return false;
+	ref = text_ref(value);
 	for (i = 0; i < m->ntypes; i++)
-		if (text_is(value, m->types[i].data, m->types[i].len))
+		if (text_ref_is(ref, m->types[i].data, m->types[i].len))
 			break;
 	if (i == m->ntypes)
 		return false;
@@ -641,7 +854,8 @@ row_matches(TupleTableSlot *slot, const Match *m, int expected,
 	value = slot_getattr(slot, t[T_CUSTOMER], &isnull);
 	if (isnull)
 		return false;
-	if (text_is(value, cust.data, cust.len))
+	ref = text_ref(m->customers[expected]);
+	if (text_is(value, ref.data, ref.len))
 	{
 		*which = expected;
 		return true;
@@ -922,6 +1136,8 @@ typedef struct Writer
 	EPQState	epq;
 	bool		guard_inline;	/* we run status_guard()'s code: runs_alone() */
 	bool		stamp_inline;	/* we run stamp_cancel_event()'s code */
+	bool		tasks_after;	/* AFTER ROW UPDATE triggers left on tasks */
+	bool		events_after;	/* AFTER ROW INSERT ones on cancel_events */
 } Writer;
 
 /*
@@ -1003,7 +1219,7 @@ make_kept_indexes(KeptIndexes *kept, Relation rel)
 	kept->infos = palloc(sizeof(IndexInfo *) * Max(kept->n, 1));
 	foreach(lc, oids)
 	{
-		Relation	irel = index_open(lfirst_oid(lc), RowExclusiveLock);
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
 		IndexInfo  *info = BuildIndexInfo(irel);
 
 		if (info->ii_Predicate != NIL &&
@@ -1018,7 +1234,8 @@ make_kept_indexes(KeptIndexes *kept, Relation rel)
 		kept->oids[i] = lfirst_oid(lc);
 		kept->infos[i] = info;
 		i++;
-		index_close(irel, NoLock);
+		/* open_indexes() locks the ones a write enters */
+		index_close(irel, AccessShareLock);
 	}
 	MemoryContextSwitchTo(old);
 	kept->relid = RelationGetRelid(rel);
@@ -1026,13 +1243,82 @@ make_kept_indexes(KeptIndexes *kept, Relation rel)
 }
 
 /*
+ * predicate_value
+ *		What a predicate of IS [NOT] NULL tests (null_tests_only()) gives
+ *		for every row in which column k + 1 is surely null where nulls[k] is
+ *		'n', surely not null where it is 'v', and may be either where it is
+ *		0: PRED_FALSE, PRED_TRUE or PRED_EITHER.
+ */
+typedef enum
+{
+	PRED_FALSE, PRED_TRUE, PRED_EITHER
+} PredValue;
+
+static PredValue
+predicate_value(Node *node, const char *nulls, int natts)
+{
+	if (IsA(node, List) ||
+		(IsA(node, BoolExpr) && ((BoolExpr *) node)->boolop != NOT_EXPR))
+	{
+		bool		is_and = IsA(node, List) ||
+			((BoolExpr *) node)->boolop == AND_EXPR;
+		List	   *args = IsA(node, List) ? (List *) node :
+			((BoolExpr *) node)->args;
+		PredValue	value = is_and ? PRED_TRUE : PRED_FALSE;
+		ListCell   *lc;
+
+		foreach(lc, args)
+		{
+			PredValue	arg = predicate_value(lfirst(lc), nulls, natts);
+
+			/* false decides an AND, true an OR */
+			if (arg == (is_and ? PRED_FALSE : PRED_TRUE))
+				return arg;
+			if (arg == PRED_EITHER)
+				value = PRED_EITHER;
+		}
+		return value;
+	}
+	if (IsA(node, BoolExpr))
+	{
+		PredValue	arg = predicate_value(linitial(((BoolExpr *) node)->args),
+										  nulls, natts);
+
+		return arg == PRED_EITHER ? arg : arg == PRED_TRUE ? PRED_FALSE :
+			PRED_TRUE;
+	}
+	if (IsA(node, NullTest))
+	{
+		NullTest   *test = (NullTest *) node;
+		AttrNumber	attno = ((Var *) test->arg)->varattno;
+		char		known = attno >= 1 && attno <= natts ? nulls[attno - 1] : 0;
+
+		if (known == 0)
+			return PRED_EITHER;
+		return (known == 'n') == (test->nulltesttype == IS_NULL) ?
+			PRED_TRUE : PRED_FALSE;
+	}
+	return PRED_EITHER;
+}
+
+/*
  * open_indexes
  *		ExecOpenIndices(rri, false), from what is kept: each index opened
  *		and locked as the executor does, with a copy of its kept IndexInfo.
  *		The caller's lock on the table keeps its set of indexes as it is.
+ *
+ *		nulls (or NULL): what every row version written through rri surely
+ *		has, as for predicate_value().  A partial index whose kept
+ *		predicate is false for all of them is left closed, its slot in
+ *		ri_IndexRelationDescs NULL, which ExecInsertIndexTuples() and
+ *		ExecCloseIndices() pass over: the rows do not enter it, and no
+ *		lock of it is needed to keep them out (the table's lock keeps it
+ *		from being dropped or rebuilt).  A cancel's new versions all have
+ *		canceled_at and never expires_at, so tasks_open_idx and
+ *		tasks_expires_at_idx are not opened.
  */
 static void
-open_indexes(ResultRelInfo *rri, KeptIndexes *kept)
+open_indexes(ResultRelInfo *rri, KeptIndexes *kept, const char *nulls)
 {
 	Relation	rel = rri->ri_RelationDesc;
 	int			i;
@@ -1049,13 +1335,20 @@ open_indexes(ResultRelInfo *rri, KeptIndexes *kept)
 	{
 		IndexInfo  *info = makeNode(IndexInfo);
 
+		memcpy(info, kept->infos[i], sizeof(IndexInfo));
+		rri->ri_IndexRelationInfo[i] = info;
+		if (nulls != NULL && info->ii_PredicateState != NULL &&
+			predicate_value((Node *) info->ii_Predicate, nulls,
+							RelationGetDescr(rel)->natts) == PRED_FALSE)
+		{
+			rri->ri_IndexRelationDescs[i] = NULL;
+			continue;
+		}
 		rri->ri_IndexRelationDescs[i] = index_open(kept->oids[i],
 												   RowExclusiveLock);
-		memcpy(info, kept->infos[i], sizeof(IndexInfo));
 		/* what an access method keeps for the statement, as it would be */
 		info->ii_Context = CurrentMemoryContext;
 		info->ii_AmCache = NULL;
-		rri->ri_IndexRelationInfo[i] = info;
 	}
 }
 
@@ -1072,42 +1365,46 @@ target_rte(Relation rel)
 }
 
 static void
-writer_begin(Writer *w, Relation rel, Relation erel)
+writer_begin(Writer *w, Relation rel, Relation erel, bool own_rows)
 {
-	static const int set_columns[] = {T_STATUS, T_CANCELED_AT, T_JOURNEY_ID,
-	T_JOURNEY_NAME, T_AGENT, T_REASON, T_EVENT_ID};
+	LeaveOut	tasks_lo = {0};
+	LeaveOut	events_lo = {0};
 	RangeTblEntry *tasks_rte = target_rte(rel);
 	RangeTblEntry *events_rte = target_rte(erel);
-	Bitmapset  *updated = NULL;
-	Bitmapset  *inserted = NULL;
-	int			i;
-
-	for (i = 0; i < (int) lengthof(set_columns); i++)
-		updated = bms_add_member(updated, tables.t[set_columns[i]] -
-								 FirstLowInvalidHeapAttributeNumber);
-	for (i = 0; i < E_NCOLS; i++)
-		inserted = bms_add_member(inserted, tables.e[i] -
-								  FirstLowInvalidHeapAttributeNumber);
 
 	w->estate = CreateExecutorState();
-	tc_init_range_table(w->estate, tasks_rte, updated, events_rte, inserted);
+	tc_init_range_table(w->estate, tasks_rte, bms_copy(tables.updated_cols),
+						events_rte, bms_copy(tables.inserted_cols));
 
 	w->tasks = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->tasks, rel, 1, NULL, 0);
 	w->events = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->events, erel, 2, NULL, 0);
 	w->guard_inline = runs_alone(rel, TRIGGER_TYPE_UPDATE, tables.guard_func);
-	if (w->guard_inline)
-		drop_before_row_trigger(w->tasks, TRIGGER_TYPE_UPDATE,
-								tables.guard_func);
 	w->stamp_inline = runs_alone(erel, TRIGGER_TYPE_INSERT, tables.stamp_func);
+	tasks_lo.event = TRIGGER_TYPE_UPDATE;
+	if (w->guard_inline)
+	{
+		tasks_lo.inline_func = tables.guard_func;
+		/* no other BEFORE trigger fires: we know every column we change */
+		if (!own_rows)
+		{
+			tasks_lo.key_checks = tables.key_checks;
+			tasks_lo.nkey_checks = tables.nkey_checks;
+		}
+	}
+	w->tasks_after = leave_out_triggers(w->tasks, &tasks_lo);
+	events_lo.event = TRIGGER_TYPE_INSERT;
 	if (w->stamp_inline)
-		drop_before_row_trigger(w->events, TRIGGER_TYPE_INSERT,
-								tables.stamp_func);
+		events_lo.inline_func = tables.stamp_func;
+	if (!XLogLogicalInfoActive())
+		events_lo.inert_func = tables.stream_func;
+	w->events_after = leave_out_triggers(w->events, &events_lo);
 	w->estate->es_opened_result_relations =
 		list_make2(w->tasks, w->events);
-	open_indexes(w->tasks, &kept_tasks_indexes);
-	open_indexes(w->events, &kept_events_indexes);
+	open_indexes(w->tasks, &kept_tasks_indexes,
+				 w->guard_inline ? tables.cancel_nulls : NULL);
+	open_indexes(w->events, &kept_events_indexes, NULL);
 	tc_eval_plan_qual_init(&w->epq, w->estate);
 }
 
@@ -1115,10 +1412,13 @@ writer_begin(Writer *w, Relation rel, Relation erel)
  * writer_statement_begin / _end
  *		Bracket the writes of one of the SPI path's statements: a new command
  *		(and under READ COMMITTED a new snapshot) as SPI gives each, and the
- *		AFTER ROW triggers queued by the writes fired at its end.
+ *		AFTER ROW triggers queued by the writes fired at its end.  after:
+ *		whether the table's copy of the triggers has any AFTER ROW trigger
+ *		of the write's event left (leave_out_triggers()); without one the
+ *		writes queue nothing, and there is no after-trigger query to open.
  */
 static void
-writer_statement_begin(Writer *w)
+writer_statement_begin(Writer *w, bool after)
 {
 	PopActiveSnapshot();
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -1126,19 +1426,49 @@ writer_statement_begin(Writer *w)
 	UpdateActiveSnapshotCommandId();
 	w->estate->es_snapshot = GetActiveSnapshot();
 	w->estate->es_output_cid = GetCurrentCommandId(true);
-	AfterTriggerBeginQuery();
+	if (after)
+		AfterTriggerBeginQuery();
 }
 
 static void
-writer_statement_end(Writer *w)
+writer_statement_end(Writer *w, bool after)
 {
-	AfterTriggerEndQuery(w->estate);
+	if (after)
+		AfterTriggerEndQuery(w->estate);
+}
+
+/*
+ * close_indexes
+ *		ExecCloseIndices(rri), but keeping the locks to the end of the
+ *		transaction, as a statement keeps those its planning took on the
+ *		same indexes: each lock released now would only be taken again
+ *		by the next cancel of the transaction, two trips to the lock
+ *		manager per index, where the transaction's end releases them all
+ *		at once.
+ */
+static void
+close_indexes(ResultRelInfo *rri)
+{
+	for (int i = 0; i < rri->ri_NumIndices; i++)
+	{
+		Relation	irel = rri->ri_IndexRelationDescs[i];
+
+		if (irel == NULL)
+			continue;
+#if PG_VERSION_NUM >= 170000
+		index_insert_cleanup(irel, rri->ri_IndexRelationInfo[i]);
+#endif
+		index_close(irel, NoLock);
+	}
+	rri->ri_NumIndices = 0;
 }
 
 static void
 writer_end(Writer *w)
 {
 	EvalPlanQualEnd(&w->epq);
+	close_indexes(w->tasks);
+	close_indexes(w->events);
 	ExecCloseResultRelations(w->estate);
 	ExecResetTupleTable(w->estate->es_tupleTable, false);
 	FreeExecutorState(w->estate);
@@ -1326,6 +1656,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	TupleTableSlot *newslot;
 	int64	   *event_ids = palloc(sizeof(int64) * m->ncustomers);
 	Datum		canceled = CStringGetTextDatum("canceled");
+	bool		own_rows = false;
 	int			first;
 	int			i;
 
@@ -1354,7 +1685,16 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		return;
 	}
 
-	writer_begin(&w, rel, erel);
+	/*
+	 * Whether this transaction wrote a version we are about to update
+	 * (it made the task, or changed it before this call): then the
+	 * trigger manager keeps asking about the foreign key checks.
+	 */
+	for (i = 0; i < found->n && !own_rows; i++)
+		own_rows = TransactionIdIsCurrentTransactionId(
+			HeapTupleHeaderGetXmin(found->tasks[i].row->t_data));
+
+	writer_begin(&w, rel, erel, own_rows);
 	eventslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(erel),
 									   &TTSOpsVirtual);
 	oldslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
@@ -1362,7 +1702,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	newslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(rel),
 									 &TTSOpsVirtual);
 
-	writer_statement_begin(&w);
+	writer_statement_begin(&w, w.events_after);
 	for (first = 0; first < found->n;)
 	{
 		int			customer = found->tasks[first].customer;
@@ -1375,15 +1715,15 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 										   ids_of(found, first, last), audit);
 		first = last + 1;
 	}
-	writer_statement_end(&w);
+	writer_statement_end(&w, w.events_after);
 
-	writer_statement_begin(&w);
+	writer_statement_begin(&w, w.tasks_after);
 	for (i = 0; i < found->n; i++)
 	{
 		cancel_row(&w, oldslot, newslot, &found->tasks[i], audit, canceled,
 				   event_ids[found->tasks[i].customer]);
 	}
-	writer_statement_end(&w);
+	writer_statement_end(&w, w.tasks_after);
 
 	writer_end(&w);
 	table_close(erel, NoLock);

@@ -42,6 +42,7 @@ extern void tc_guard_null_customers(void);
 
 /* cancel_stream.c: the cancel stream (1.3) */
 extern bool tc_stream;
+extern Datum tc_stream_cancel_event(PG_FUNCTION_ARGS);
 
 /* columns.c */
 extern AttrNumber tc_column_number(Relation rel, const char *name,

@@ -147,7 +147,10 @@ SELECT status FROM task_cancel.tasks WHERE customer = '+15550009';
 -- The fast path keeps, per backend, what the executor works out about each
 -- table's indexes; an index made since, or a partial index with another
 -- kind of predicate, gets the canceled rows all the same (amcheck finds
--- every row of the table in each index).
+-- every row of the table in each index).  A partial index whose predicate
+-- no canceled row can meet (tasks_open_idx, tasks_expires_at_idx) is not
+-- even opened; those of IS [NOT] NULL tests below are met by every
+-- canceled row, or by some, and get them.
 CREATE EXTENSION amcheck;
 SELECT task_cancel.create_task('+15550010', 'outbound_call');
 SELECT task_cancel.create_task('+15550011', 'outbound_call');
@@ -158,13 +161,25 @@ CREATE INDEX tasks_canceled_idx ON task_cancel.tasks (id)
     WHERE status = 'canceled';
 CREATE INDEX tasks_event_idx ON task_cancel.tasks (cancel_event_id)
     WHERE cancel_event_id IS NOT NULL;
+CREATE INDEX tasks_no_deadline_idx ON task_cancel.tasks (id)
+    WHERE expires_at IS NULL;
+CREATE INDEX tasks_not_open_idx ON task_cancel.tasks (id)
+    WHERE NOT (canceled_at IS NULL AND completed_at IS NULL);
+CREATE INDEX tasks_either_idx ON task_cancel.tasks (id)
+    WHERE completed_at IS NULL OR expires_at IS NOT NULL;
 SELECT count(*) FROM task_cancel.cancel_tasks('+15550011', 'all', NULL, 1);
 SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
   FROM pg_index AS i
  WHERE i.indrelid IN ('task_cancel.tasks'::regclass, 'task_cancel.cancel_events'::regclass)
  ORDER BY i.indexrelid::regclass::text;
+SELECT count(*) AS canceled_rows_in_partial_indexes
+  FROM task_cancel.tasks
+ WHERE customer = '+15550011' AND expires_at IS NULL
+   AND NOT (canceled_at IS NULL AND completed_at IS NULL)
+   AND (completed_at IS NULL OR expires_at IS NOT NULL);
 DROP INDEX task_cancel.tasks_reason_idx, task_cancel.tasks_canceled_idx,
-    task_cancel.tasks_event_idx;
+    task_cancel.tasks_event_idx, task_cancel.tasks_no_deadline_idx,
+    task_cancel.tasks_not_open_idx, task_cancel.tasks_either_idx;
 SELECT count(*) FROM task_cancel.cancel_tasks('+15550012', 'all', NULL, 1);
 SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
   FROM pg_index AS i WHERE i.indrelid = 'task_cancel.tasks'::regclass
@@ -198,6 +213,62 @@ SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
 DROP TRIGGER nested_cancel ON task_cancel.cancel_events;
 DROP FUNCTION nested_cancel();
 DROP EXTENSION amcheck;
+
+-- The locks a cancel leaves on the indexes until the transaction ends:
+-- the scan's on tasks_open_idx, and the writer's on each index a canceled
+-- row or its event enters.  tasks_expires_at_idx, which no canceled task
+-- enters, is not locked at all.
+SELECT task_cancel.create_task('+15550015', 'inbound_call');
+BEGIN;
+SELECT count(*) FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
+SELECT l.relation::regclass AS index, l.mode
+  FROM pg_locks AS l JOIN pg_index AS i ON i.indexrelid = l.relation
+ WHERE l.pid = pg_backend_pid()
+   AND i.indrelid IN ('task_cancel.tasks'::regclass, 'task_cancel.cancel_events'::regclass)
+ ORDER BY 1, 2;
+ROLLBACK;
+
+-- A cancel changes no column of a foreign key of tasks (task_type,
+-- campaign_id): for a row written before this transaction PostgreSQL
+-- finds the key unchanged and checks nothing, and the fast path does not
+-- even ask.  The checks that are still due run as ever:
+-- ... for a task this transaction made, whose deferred check at INSERT
+-- gives way to the check at UPDATE (a campaign that does not exist: 23503
+-- at COMMIT, and nothing is kept);
+ALTER TABLE task_cancel.tasks ALTER CONSTRAINT tasks_campaign_id_fkey
+    DEFERRABLE INITIALLY DEFERRED;
+BEGIN;
+INSERT INTO task_cancel.tasks (customer, task_type, campaign_id)
+VALUES ('+15550016', 'inbound_call', 999);
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550016', 'all', NULL, 1);
+\set VERBOSITY terse
+COMMIT;
+\set VERBOSITY default
+SELECT count(*) AS kept FROM task_cancel.tasks WHERE customer = '+15550016';
+ALTER TABLE task_cancel.tasks ALTER CONSTRAINT tasks_campaign_id_fkey
+    NOT DEFERRABLE;
+-- ... for a key an operator's BEFORE trigger changes on the way;
+CREATE FUNCTION move_campaign() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.campaign_id := 999; RETURN NEW; END $$;
+CREATE TRIGGER aa_move_campaign BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION move_campaign();
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
+\set VERBOSITY default
+DROP TRIGGER aa_move_campaign ON task_cancel.tasks;
+-- ... and for an operator's foreign key on a column the cancel writes.
+CREATE TABLE journeys_in_service (id bigint PRIMARY KEY);
+BEGIN;
+ALTER TABLE task_cancel.tasks ADD CONSTRAINT tasks_in_service_fkey
+    FOREIGN KEY (canceled_by_journey_id) REFERENCES journeys_in_service (id)
+    NOT VALID;
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
+\set VERBOSITY default
+ROLLBACK;
+DROP TABLE journeys_in_service;
+SELECT status FROM task_cancel.tasks WHERE customer = '+15550015';
 
 -- The statements read the tables that inherit from tasks too, and check
 -- every value against its column's type: with a child table, or a column
@@ -250,5 +321,5 @@ COMMIT;
 
 DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
-    set_completed_at();
+    set_completed_at(), move_campaign();
 DROP EXTENSION task_cancel;
