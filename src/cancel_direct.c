@@ -58,7 +58,12 @@
  * column's type is not exactly the one we write, or tasks has inheritance
  * children.  If a table turns out to be unusual only once it is locked
  * for writing (a trigger made while the cancel waited for a row), the rows
- * already locked are written with the statements.
+ * already locked are written with the statements; so are they when an
+ * operator's row trigger on cancel_events would run between the event
+ * and the task writes (operator_code_on_insert()).  Which triggers fire
+ * is decided once per call: an operator's trigger that changes
+ * session_replication_role during the writes stops the cancel (55000,
+ * role_unchanged()).
  *
  * IDENTIFICATION
  *	  src/cancel_direct.c
@@ -1138,6 +1143,7 @@ typedef struct Writer
 	bool		stamp_inline;	/* we run stamp_cancel_event()'s code */
 	bool		tasks_after;	/* AFTER ROW UPDATE triggers left on tasks */
 	bool		events_after;	/* AFTER ROW INSERT ones on cancel_events */
+	int			role;			/* session_replication_role they were for */
 } Writer;
 
 /*
@@ -1372,6 +1378,7 @@ writer_begin(Writer *w, Relation rel, Relation erel, bool own_rows)
 	RangeTblEntry *tasks_rte = target_rte(rel);
 	RangeTblEntry *events_rte = target_rte(erel);
 
+	w->role = SessionReplicationRole;
 	w->estate = CreateExecutorState();
 	tc_init_range_table(w->estate, tasks_rte, bms_copy(tables.updated_cols),
 						events_rte, bms_copy(tables.inserted_cols));
@@ -1475,6 +1482,30 @@ writer_end(Writer *w)
 }
 
 /*
+ * role_unchanged
+ *		Raise 55000 if code our writes ran (an operator's trigger) changed
+ *		session_replication_role.  Which triggers fire, and whose code we
+ *		run in a trigger's place, was decided for the role in force at
+ *		writer_begin(); the statements would follow the change from the
+ *		next trigger on.  Checked after each row written and after the
+ *		events' AFTER triggers, so no write is done under a changed role.
+ */
+static void
+role_unchanged(const Writer *w)
+{
+	static const char *const names[] = {"origin", "replica", "local"};
+
+	if (SessionReplicationRole != w->role)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("session_replication_role changed while a cancel was being written"),
+				 errdetail("A trigger changed it from \"%s\" to \"%s\"; the cancel's writes had been set up for \"%s\".",
+						   names[w->role], names[SessionReplicationRole],
+						   names[w->role]),
+				 errhint("Set task_cancel.fast_path = off where triggers change session_replication_role.")));
+}
+
+/*
  * insert_event
  *		Insert one customer's cancel_events row, as insert_event_sql does
  *		(defaults included), queue its notification, return its id -- as
@@ -1525,6 +1556,7 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
 	tc_event_order_end();
+	role_unchanged(w);
 	if (!ItemPointerIsValid(&slot->tts_tid))
 		tc_report_skipped_write(true);
 	id = slot_getattr(slot, e[E_ID], &isnull);
@@ -1589,6 +1621,7 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	ExecStoreVirtualTuple(newslot);
 
 	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);
+	role_unchanged(w);
 	/* the update stores the new version's TID; a skipped one leaves none */
 	if (!ItemPointerIsValid(&newslot->tts_tid))
 		tc_report_skipped_write(false);
@@ -1606,6 +1639,33 @@ ids_of(const Found *found, int first, int last)
 		ids[i - first] = Int64GetDatum(found->tasks[i].id);
 	return PointerGetDatum(construct_array_builtin(ids, last - first + 1,
 												   INT8OID));
+}
+
+/*
+ * operator_code_on_insert
+ *		Whether an INSERT into erel (cancel_events) may run an operator's
+ *		row trigger: one not disabled, not internal (foreign keys, deferred
+ *		unique checks), and not one of ours.  Such a trigger runs between
+ *		our event and our task writes and may change the tasks we locked
+ *		(a newer version of a task we are about to update); the UPDATE
+ *		statement finds what it made, the single-row update of the version
+ *		we locked cannot.  The statements write such a cancel.
+ */
+static bool
+operator_code_on_insert(Relation erel)
+{
+	TriggerDesc *trig = erel->trigdesc;
+
+	for (int i = 0; trig != NULL && i < trig->numtriggers; i++)
+	{
+		const Trigger *t = &trig->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
+			t->tgenabled != TRIGGER_DISABLED && !t->tgisinternal &&
+			t->tgfoid != tables.stamp_func && t->tgfoid != tables.stream_func)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -1678,7 +1738,8 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		load_tables();
 	if (!tables.usable || tables.events != events ||
 		tables.tasks != RelationGetRelid(rel) ||
-		!plain_for_us(rel, CMD_UPDATE) || !plain_for_us(erel, CMD_INSERT))
+		!plain_for_us(rel, CMD_UPDATE) || !plain_for_us(erel, CMD_INSERT) ||
+		operator_code_on_insert(erel))
 	{
 		table_close(erel, NoLock);
 		write_with_statements(m, found, audit);
@@ -1688,11 +1749,13 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	/*
 	 * Whether this transaction wrote a version we are about to update
 	 * (it made the task, or changed it before this call): then the
-	 * trigger manager keeps asking about the foreign key checks.
+	 * trigger manager keeps asking about the foreign key checks.  The raw
+	 * xmin, as the foreign key code reads it: a row this transaction
+	 * loaded with COPY FREEZE reads as frozen otherwise.
 	 */
 	for (i = 0; i < found->n && !own_rows; i++)
 		own_rows = TransactionIdIsCurrentTransactionId(
-			HeapTupleHeaderGetXmin(found->tasks[i].row->t_data));
+			HeapTupleHeaderGetRawXmin(found->tasks[i].row->t_data));
 
 	writer_begin(&w, rel, erel, own_rows);
 	eventslot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(erel),
@@ -1716,6 +1779,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		first = last + 1;
 	}
 	writer_statement_end(&w, w.events_after);
+	role_unchanged(&w);
 
 	writer_statement_begin(&w, w.tasks_after);
 	for (i = 0; i < found->n; i++)

@@ -186,21 +186,22 @@ SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
  ORDER BY i.indexrelid::regclass::text;
 -- A cancel run by an operator's trigger inside another cancel may find
 -- the kept index info stale (here a table made and dropped in between)
--- and make it again: the outer cancel goes on with its own (before 1.3's
--- fix, the backend crashed here).  In a new session, as a cold cache.
+-- and make it again: the outer cancel goes on with its own for its next
+-- task (before 1.3's fix, the backend crashed here).  In a new session,
+-- as a cold cache.
 SELECT task_cancel.create_task('+15550013', 'inbound_call');
 SELECT task_cancel.create_task('+15550013', 'voicemail');
 SELECT task_cancel.create_task('+15550014', 'inbound_call');
 CREATE FUNCTION nested_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.customer = '+15550013' THEN
+    IF NEW.customer = '+15550013' AND NEW.task_type = 'inbound_call' THEN
         CREATE TABLE pg_temp.invalidates_relcache ();
         DROP TABLE pg_temp.invalidates_relcache;
         PERFORM * FROM task_cancel.cancel_tasks('+15550014', 'all', NULL, 1);
     END IF;
-    RETURN NULL;
+    RETURN NEW;
 END $$;
-CREATE TRIGGER nested_cancel AFTER INSERT ON task_cancel.cancel_events
+CREATE TRIGGER nested_cancel BEFORE UPDATE ON task_cancel.tasks
     FOR EACH ROW EXECUTE FUNCTION nested_cancel();
 \c
 SELECT task_type, previous_status
@@ -210,16 +211,18 @@ SELECT customer, status FROM task_cancel.tasks
 SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
   FROM pg_index AS i WHERE i.indrelid = 'task_cancel.tasks'::regclass
  ORDER BY i.indexrelid::regclass::text;
-DROP TRIGGER nested_cancel ON task_cancel.cancel_events;
+DROP TRIGGER nested_cancel ON task_cancel.tasks;
 DROP FUNCTION nested_cancel();
 DROP EXTENSION amcheck;
 
 -- The locks a cancel leaves on the indexes until the transaction ends:
 -- the scan's on tasks_open_idx, and the writer's on each index a canceled
 -- row or its event enters.  tasks_expires_at_idx, which no canceled task
--- enters, is not locked at all.
+-- enters, is not locked at all.  (The statements' planner locks every
+-- index of the table; this is the fast path's own.)
 SELECT task_cancel.create_task('+15550015', 'inbound_call');
 BEGIN;
+SET LOCAL task_cancel.fast_path = on;
 SELECT count(*) FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
 SELECT l.relation::regclass AS index, l.mode
   FROM pg_locks AS l JOIN pg_index AS i ON i.indexrelid = l.relation
@@ -240,6 +243,19 @@ ALTER TABLE task_cancel.tasks ALTER CONSTRAINT tasks_campaign_id_fkey
 BEGIN;
 INSERT INTO task_cancel.tasks (customer, task_type, campaign_id)
 VALUES ('+15550016', 'inbound_call', 999);
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550016', 'all', NULL, 1);
+\set VERBOSITY terse
+COMMIT;
+\set VERBOSITY default
+SELECT count(*) AS kept FROM task_cancel.tasks WHERE customer = '+15550016';
+-- ... also for a task loaded frozen by this transaction (COPY FREEZE after
+-- TRUNCATE), whose xmin reads as frozen but is its own;
+BEGIN;
+TRUNCATE task_cancel.tasks;
+COPY task_cancel.tasks (customer, task_type, campaign_id) FROM STDIN (FREEZE);
++15550016	inbound_call	999
+\.
 SELECT task_type, previous_status
   FROM task_cancel.cancel_tasks('+15550016', 'all', NULL, 1);
 \set VERBOSITY terse
@@ -269,6 +285,63 @@ SELECT * FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
 ROLLBACK;
 DROP TABLE journeys_in_service;
 SELECT status FROM task_cancel.tasks WHERE customer = '+15550015';
+
+-- An operator's row trigger on cancel_events runs between the event and
+-- the tasks' update, and may change the tasks being canceled; the cancel
+-- is then written with the statements, which update what it made.
+CREATE FUNCTION note_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE task_cancel.tasks SET expires_at = now() + interval '1 day'
+     WHERE customer = NEW.customer AND id = ANY (NEW.task_ids);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER note_tasks AFTER INSERT ON task_cancel.cancel_events
+    FOR EACH ROW EXECUTE FUNCTION note_tasks();
+BEGIN;
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
+SELECT status, expires_at IS NULL AS deadline_cleared
+  FROM task_cancel.tasks WHERE customer = '+15550015';
+ROLLBACK;
+DROP TRIGGER note_tasks ON task_cancel.cancel_events;
+
+-- Which triggers fire is worked out for the session_replication_role a
+-- cancel starts in.  An operator's trigger that changes the role while
+-- the cancel writes stops it (55000), where the statements would follow
+-- the change; with the fast path off, they do.
+CREATE TABLE audit_log_2 (task_id bigint, new_status text);
+CREATE FUNCTION log_status_2() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.audit_log_2 VALUES (NEW.id, NEW.status); RETURN NEW; END $$;
+CREATE TRIGGER log_status_2 AFTER UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION log_status_2();
+CREATE FUNCTION to_origin() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER a_to_origin BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION to_origin();
+ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER a_to_origin;
+SELECT task_cancel.create_task('+15550017', 'inbound_call');
+SELECT task_cancel.create_task('+15550017', 'voicemail');
+BEGIN;
+SET LOCAL session_replication_role = replica;
+SET LOCAL task_cancel.fast_path = on;
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550017', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+SET LOCAL task_cancel.fast_path = off;
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550017', 'all', NULL, 1);
+SELECT new_status, count(*) FROM audit_log_2 GROUP BY new_status;
+ROLLBACK;
+DROP TRIGGER a_to_origin ON task_cancel.tasks;
+DROP TRIGGER log_status_2 ON task_cancel.tasks;
+DROP TABLE audit_log_2;
 
 -- The statements read the tables that inherit from tasks too, and check
 -- every value against its column's type: with a child table, or a column
@@ -321,5 +394,6 @@ COMMIT;
 
 DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
-    set_completed_at(), move_campaign();
+    set_completed_at(), move_campaign(), note_tasks(), log_status_2(),
+    to_origin();
 DROP EXTENSION task_cancel;
