@@ -52,7 +52,9 @@
  * the error is the one SQL gives); the caller lacks a privilege the
  * statements would check; tasks or cancel_events has row-level security,
  * rules, statement-level or transition-table triggers, stored generated
- * columns, or columns or defaults we do not know; tasks_open_idx is
+ * columns, CHECK constraints or index expressions that call a function
+ * other than PostgreSQL's immutable ones (writes_run_outside_code()), or
+ * columns or defaults we do not know; tasks_open_idx is
  * missing, not valid, or not an ascending index of every open task by
  * (customer, id) in the customer column's (deterministic) collation; a
  * column's type is not exactly the one we write, or tasks has inheritance
@@ -60,10 +62,7 @@
  * for writing (a trigger made while the cancel waited for a row), the rows
  * already locked are written with the statements; so are they when an
  * operator's row trigger on cancel_events would run between the event
- * and the task writes (operator_code_on_insert()).  Which triggers fire
- * is decided once per call: an operator's trigger that changes
- * session_replication_role during the writes stops the cancel (55000,
- * role_unchanged()).
+ * and the task writes (operator_code_on_insert()).
  *
  * IDENTIFICATION
  *	  src/cancel_direct.c
@@ -75,6 +74,7 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
@@ -84,6 +84,7 @@
 #include "catalog/pg_collation_d.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_opfamily_d.h"
+#include "catalog/pg_proc_d.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type_d.h"
 #include "commands/sequence.h"
@@ -92,6 +93,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_func.h"
 #include "parser/parse_relation.h"
@@ -445,6 +447,63 @@ set_written_columns(Relation rel)
 }
 
 /*
+ * Whether func is not one of PostgreSQL's own immutable functions: the
+ * operator's, or one with effects (set_config(), for one).
+ */
+static bool
+outside_function(Oid func, void *context pg_attribute_unused())
+{
+	return func >= FirstNormalObjectId ||
+		func_volatile(func) != PROVOLATILE_IMMUTABLE;
+}
+
+static bool
+calls_outside_function(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, outside_function, context))
+		return true;
+	return expression_tree_walker(node, calls_outside_function, context);
+}
+
+/*
+ * writes_run_outside_code
+ *		Whether writing a row of rel evaluates a function that is not one of
+ *		PostgreSQL's immutable ones: in a CHECK constraint, or in an index's
+ *		expressions or predicate.  Such a function runs between the fast
+ *		path's writes, and could change what it decided before them (a
+ *		task it locked, session_replication_role); the statements read and
+ *		judge afresh at every step, so they run instead.  The extension's
+ *		own tables have none (their row rules are triggers).
+ */
+static bool
+writes_run_outside_code(Relation rel)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	for (int i = 0; constr != NULL && i < constr->num_check; i++)
+		if (calls_outside_function(stringToNode(constr->check[i].ccbin), NULL))
+			return true;
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		outside;
+
+		outside = calls_outside_function((Node *) RelationGetIndexExpressions(irel),
+										 NULL) ||
+			calls_outside_function((Node *) RelationGetIndexPredicate(irel),
+								   NULL);
+		index_close(irel, AccessShareLock);
+		if (outside)
+			return true;
+	}
+	return false;
+}
+
+/*
  * load_tables
  *		Fill tables: the oids, the column numbers, and whether the fast
  *		path may use them.  Runs with the relations locked by the caller
@@ -514,7 +573,8 @@ load_tables(void)
 			!(desc->constr != NULL && desc->constr->has_generated_stored) &&
 			open_index_covers_open_tasks(irel, tables.t,
 										 tables.customer_collation) &&
-			events_as_expected(erel, tables.e);
+			events_as_expected(erel, tables.e) &&
+			!writes_run_outside_code(rel) && !writes_run_outside_code(erel);
 	}
 	if (tables.usable)
 	{
@@ -579,15 +639,19 @@ fires_now(const Trigger *trigger)
 
 /*
  * runs_alone
- *		Whether the one BEFORE ROW trigger of rel for event
- *		(TRIGGER_TYPE_UPDATE or _INSERT) that fires now is a plain one of
- *		func's: no arguments, no WHEN, no column list.  The fast path then
- *		runs func's code itself on the row it writes, and leaves the trigger
- *		out (drop_before_row_trigger()): the trigger manager would otherwise
- *		fetch and lock the row again and form the row anew, for nothing the
- *		code does not do as well.  With an operator's BEFORE trigger beside
- *		ours, which could change the row before ours judges it, the trigger
- *		manager runs them all, in their order.
+ *		Whether func's trigger is the one BEFORE ROW trigger of rel for
+ *		event (TRIGGER_TYPE_UPDATE or _INSERT) that may fire, fires now, and
+ *		is a plain one: no arguments, no WHEN, no column list.  The fast path
+ *		then runs func's code itself on the row it writes, and leaves the
+ *		trigger out (leave_out_triggers()): the trigger manager would
+ *		otherwise fetch and lock the row again and form the row anew, for
+ *		nothing the code does not do as well.  With an operator's BEFORE
+ *		trigger beside ours, which could change the row before ours judges
+ *		it, the trigger manager runs them all, in their order.  An
+ *		operator's trigger counts unless it is disabled, whatever
+ *		session_replication_role says now: another trigger of the operator's
+ *		could change the role on the way, and then the trigger manager
+ *		judges each trigger by the role as it comes to it.
  */
 static bool
 runs_alone(Relation rel, int16 event, Oid func)
@@ -603,9 +667,9 @@ runs_alone(Relation rel, int16 event, Oid func)
 
 		if (!TRIGGER_TYPE_MATCHES(t->tgtype, TRIGGER_TYPE_ROW,
 								  TRIGGER_TYPE_BEFORE, event) ||
-			!fires_now(t))
+			t->tgenabled == TRIGGER_DISABLED)
 			continue;
-		if (found || t->tgfoid != func || t->tgnargs != 0 ||
+		if (found || t->tgfoid != func || !fires_now(t) || t->tgnargs != 0 ||
 			t->tgqual != NULL || t->tgnattr != 0)
 			return false;
 		found = true;
@@ -637,8 +701,7 @@ left_out(const Trigger *t, const LeaveOut *lo)
 
 	if (!TRIGGER_FOR_ROW(type))
 		return false;
-	/* would not fire under this session_replication_role */
-	if (!fires_now(t))
+	if (t->tgenabled == TRIGGER_DISABLED)
 		return true;
 	if (OidIsValid(lo->inline_func) && t->tgfoid == lo->inline_func &&
 		TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, TRIGGER_TYPE_BEFORE,
@@ -662,9 +725,10 @@ left_out(const Trigger *t, const LeaveOut *lo)
  *		on first use, are still empty), the row triggers that would do
  *		nothing for our write, or whose work we do ourselves:
  *
- *		- every row trigger that does not fire now: a disabled BEFORE ROW
- *		  trigger would still make the trigger manager fetch and lock the
- *		  row again, to run nothing;
+ *		- every disabled row trigger: a disabled BEFORE ROW trigger would
+ *		  still make the trigger manager fetch and lock the row again, to
+ *		  run nothing (one enabled for another session_replication_role
+ *		  stays: the trigger manager judges it by the role as it fires);
  *		- lo->inline_func's BEFORE ROW trigger, whose code we run
  *		  (runs_alone());
  *		- lo->inert_func's AFTER ROW trigger: stream_cancel_event, which
@@ -1143,7 +1207,6 @@ typedef struct Writer
 	bool		stamp_inline;	/* we run stamp_cancel_event()'s code */
 	bool		tasks_after;	/* AFTER ROW UPDATE triggers left on tasks */
 	bool		events_after;	/* AFTER ROW INSERT ones on cancel_events */
-	int			role;			/* session_replication_role they were for */
 } Writer;
 
 /*
@@ -1378,7 +1441,6 @@ writer_begin(Writer *w, Relation rel, Relation erel, bool own_rows)
 	RangeTblEntry *tasks_rte = target_rte(rel);
 	RangeTblEntry *events_rte = target_rte(erel);
 
-	w->role = SessionReplicationRole;
 	w->estate = CreateExecutorState();
 	tc_init_range_table(w->estate, tasks_rte, bms_copy(tables.updated_cols),
 						events_rte, bms_copy(tables.inserted_cols));
@@ -1482,30 +1544,6 @@ writer_end(Writer *w)
 }
 
 /*
- * role_unchanged
- *		Raise 55000 if code our writes ran (an operator's trigger) changed
- *		session_replication_role.  Which triggers fire, and whose code we
- *		run in a trigger's place, was decided for the role in force at
- *		writer_begin(); the statements would follow the change from the
- *		next trigger on.  Checked after each row written and after the
- *		events' AFTER triggers, so no write is done under a changed role.
- */
-static void
-role_unchanged(const Writer *w)
-{
-	static const char *const names[] = {"origin", "replica", "local"};
-
-	if (SessionReplicationRole != w->role)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("session_replication_role changed while a cancel was being written"),
-				 errdetail("A trigger changed it from \"%s\" to \"%s\"; the cancel's writes had been set up for \"%s\".",
-						   names[w->role], names[SessionReplicationRole],
-						   names[w->role]),
-				 errhint("Set task_cancel.fast_path = off where triggers change session_replication_role.")));
-}
-
-/*
  * insert_event
  *		Insert one customer's cancel_events row, as insert_event_sql does
  *		(defaults included), queue its notification, return its id -- as
@@ -1556,7 +1594,6 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
 	tc_event_order_end();
-	role_unchanged(w);
 	if (!ItemPointerIsValid(&slot->tts_tid))
 		tc_report_skipped_write(true);
 	id = slot_getattr(slot, e[E_ID], &isnull);
@@ -1621,7 +1658,6 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	ExecStoreVirtualTuple(newslot);
 
 	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);
-	role_unchanged(w);
 	/* the update stores the new version's TID; a skipped one leaves none */
 	if (!ItemPointerIsValid(&newslot->tts_tid))
 		tc_report_skipped_write(false);
@@ -1779,7 +1815,6 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		first = last + 1;
 	}
 	writer_statement_end(&w, w.events_after);
-	role_unchanged(&w);
 
 	writer_statement_begin(&w, w.tasks_after);
 	for (i = 0; i < found->n; i++)

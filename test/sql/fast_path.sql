@@ -305,43 +305,70 @@ SELECT status, expires_at IS NULL AS deadline_cleared
 ROLLBACK;
 DROP TRIGGER note_tasks ON task_cancel.cancel_events;
 
--- Which triggers fire is worked out for the session_replication_role a
--- cancel starts in.  An operator's trigger that changes the role while
--- the cancel writes stops it (55000), where the statements would follow
--- the change; with the fast path off, they do.
-CREATE TABLE audit_log_2 (task_id bigint, new_status text);
-CREATE FUNCTION log_status_2() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO public.audit_log_2 VALUES (NEW.id, NEW.status); RETURN NEW; END $$;
-CREATE TRIGGER log_status_2 AFTER UPDATE ON task_cancel.tasks
-    FOR EACH ROW EXECUTE FUNCTION log_status_2();
-CREATE FUNCTION to_origin() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Likewise a CHECK constraint (or an index expression) calling a function
+-- other than PostgreSQL's immutable ones: it runs between the writes, and
+-- the statements write such cancels (here it touches the tasks being
+-- canceled, as the trigger above did).
+CREATE FUNCTION touch_tasks(c text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE task_cancel.tasks SET campaign_id = campaign_id WHERE customer = c;
+    RETURN true;
+END $$;
+ALTER TABLE task_cancel.cancel_events ADD CONSTRAINT touch_tasks
+    CHECK (public.touch_tasks(customer)) NOT VALID;
+SELECT task_cancel.create_task('+15550018', 'voicemail');
+BEGIN;
+SELECT task_type, previous_status
+  FROM task_cancel.cancel_tasks('+15550015', 'all', NULL, 1);
+SELECT customer, task_type, previous_status
+  FROM task_cancel.cancel_tasks(ARRAY['+15550018', '+15550015'], 'all', NULL, 1);
+ROLLBACK;
+ALTER TABLE task_cancel.cancel_events DROP CONSTRAINT touch_tasks;
+
+-- Which triggers fire is judged trigger by trigger, by the
+-- session_replication_role of that moment, also when an operator's
+-- trigger changes the role in the middle of a cancel: here a_set turns
+-- it to replica, so that the replica-only b_rep fires, and c_reset turns
+-- it back before the guard, for every task.
+CREATE TABLE fired (who text, role text);
+CREATE FUNCTION a_set() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+    RETURN NEW;
+END $$;
+CREATE FUNCTION b_rep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.fired VALUES ('b_rep', current_setting('session_replication_role'));
+    NEW.cancel_reason := NEW.cancel_reason || ' [seen by a replica trigger]';
+    RETURN NEW;
+END $$;
+CREATE FUNCTION c_reset() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
     RETURN NEW;
 END $$;
-CREATE TRIGGER a_to_origin BEFORE UPDATE ON task_cancel.tasks
-    FOR EACH ROW EXECUTE FUNCTION to_origin();
-ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER a_to_origin;
+CREATE TRIGGER a_set BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION a_set();
+CREATE TRIGGER b_rep BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION b_rep();
+CREATE TRIGGER c_reset BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION c_reset();
+ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER a_set;
+ALTER TABLE task_cancel.tasks ENABLE REPLICA TRIGGER b_rep;
+ALTER TABLE task_cancel.tasks ENABLE ALWAYS TRIGGER c_reset;
 SELECT task_cancel.create_task('+15550017', 'inbound_call');
 SELECT task_cancel.create_task('+15550017', 'voicemail');
 BEGIN;
-SET LOCAL session_replication_role = replica;
-SET LOCAL task_cancel.fast_path = on;
-\set VERBOSITY terse
-SELECT * FROM task_cancel.cancel_tasks('+15550017', 'all', NULL, 1);
-\echo :LAST_ERROR_SQLSTATE
-\set VERBOSITY default
-ROLLBACK;
-BEGIN;
-SET LOCAL session_replication_role = replica;
-SET LOCAL task_cancel.fast_path = off;
 SELECT task_type, previous_status
   FROM task_cancel.cancel_tasks('+15550017', 'all', NULL, 1);
-SELECT new_status, count(*) FROM audit_log_2 GROUP BY new_status;
+SELECT task_type, status, cancel_reason
+  FROM task_cancel.tasks WHERE customer = '+15550017' ORDER BY id;
+SELECT who, role, count(*) FROM fired GROUP BY who, role;
 ROLLBACK;
-DROP TRIGGER a_to_origin ON task_cancel.tasks;
-DROP TRIGGER log_status_2 ON task_cancel.tasks;
-DROP TABLE audit_log_2;
+DROP TRIGGER a_set ON task_cancel.tasks;
+DROP TRIGGER b_rep ON task_cancel.tasks;
+DROP TRIGGER c_reset ON task_cancel.tasks;
+DROP TABLE fired;
 
 -- The statements read the tables that inherit from tasks too, and check
 -- every value against its column's type: with a child table, or a column
@@ -394,6 +421,6 @@ COMMIT;
 
 DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
-    set_completed_at(), move_campaign(), note_tasks(), log_status_2(),
-    to_origin();
+    set_completed_at(), move_campaign(), note_tasks(), touch_tasks(text),
+    a_set(), b_rep(), c_reset();
 DROP EXTENSION task_cancel;
