@@ -21,9 +21,10 @@
  *	  the same conditions (what EvalPlanQual does for the SELECT ... FOR NO
  *	  KEY UPDATE); under REPEATABLE READ it raises 40001 as the executor
  *	  would.  The result shows each task's status as locked.
- *	- Writes: as cancel_write.c's two statements, one cancel_events row
- *	  per customer and then the tasks, each step in a command of its own
- *	  whose AFTER triggers fire at its end; through ExecSimpleRelation-
+ *	- Writes: as cancel_write.c's statements, one cancel_events row per
+ *	  customer (one INSERT) and then each customer's tasks (one UPDATE
+ *	  each), each step in a command of its own whose AFTER triggers fire
+ *	  at its end (write_cancel()); through ExecSimpleRelation-
  *	  Insert/Update, which fire the row triggers (foreign keys, the
  *	  operator's own), check constraints and maintain every index.  Our
  *	  own BEFORE ROW triggers -- the status guard on tasks, the event
@@ -60,9 +61,9 @@
  * column's type is not exactly the one we write, or tasks has inheritance
  * children.  If a table turns out to be unusual only once it is locked
  * for writing (a trigger made while the cancel waited for a row), the rows
- * already locked are written with the statements; so are they when an
- * operator's row trigger on cancel_events would run between the event
- * and the task writes (operator_code_on_insert()).
+ * already locked are written with the statements; and once an operator's
+ * code has run SQL among the writes, the tasks still to update are
+ * (write_cancel()).
  *
  * IDENTIFICATION
  *	  src/cancel_direct.c
@@ -1678,33 +1679,6 @@ ids_of(const Found *found, int first, int last)
 }
 
 /*
- * operator_code_on_insert
- *		Whether an INSERT into erel (cancel_events) may run an operator's
- *		row trigger: one not disabled, not internal (foreign keys, deferred
- *		unique checks), and not one of ours.  Such a trigger runs between
- *		our event and our task writes and may change the tasks we locked
- *		(a newer version of a task we are about to update); the UPDATE
- *		statement finds what it made, the single-row update of the version
- *		we locked cannot.  The statements write such a cancel.
- */
-static bool
-operator_code_on_insert(Relation erel)
-{
-	TriggerDesc *trig = erel->trigdesc;
-
-	for (int i = 0; trig != NULL && i < trig->numtriggers; i++)
-	{
-		const Trigger *t = &trig->triggers[i];
-
-		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
-			t->tgenabled != TRIGGER_DISABLED && !t->tgisinternal &&
-			t->tgfoid != tables.stamp_func && t->tgfoid != tables.stream_func)
-			return true;
-	}
-	return false;
-}
-
-/*
  * write_with_statements
  *		Write the cancel of the locked tasks with cancel_write.c's
  *		statements: when cancel_events turned out, once locked, to be
@@ -1732,6 +1706,18 @@ write_with_statements(const Match *m, const Found *found,
 				   ids_of(found, 0, found->n - 1), (Datum) 0, found->n, audit);
 }
 
+/* The last of found's tasks from first on that have first's customer. */
+static int
+last_of_customer(const Found *found, int first)
+{
+	int			last = first;
+
+	while (last + 1 < found->n &&
+		   found->tasks[last + 1].customer == found->tasks[first].customer)
+		last++;
+	return last;
+}
+
 /*
  * write_cancel
  *		Write the cancel of the locked tasks, in cancel_write.c's order and
@@ -1753,7 +1739,10 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	int64	   *event_ids = palloc(sizeof(int64) * m->ncustomers);
 	Datum		canceled = CStringGetTextDatum("canceled");
 	bool		own_rows = false;
+	bool		statements;
+	CommandId	ours;
 	int			first;
+	int			last;
 	int			i;
 
 	/*
@@ -1774,8 +1763,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		load_tables();
 	if (!tables.usable || tables.events != events ||
 		tables.tasks != RelationGetRelid(rel) ||
-		!plain_for_us(rel, CMD_UPDATE) || !plain_for_us(erel, CMD_INSERT) ||
-		operator_code_on_insert(erel))
+		!plain_for_us(rel, CMD_UPDATE) || !plain_for_us(erel, CMD_INSERT))
 	{
 		table_close(erel, NoLock);
 		write_with_statements(m, found, audit);
@@ -1802,27 +1790,72 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 									 &TTSOpsVirtual);
 
 	writer_statement_begin(&w, w.events_after);
-	for (first = 0; first < found->n;)
+	ours = GetCurrentCommandId(false);
+	for (first = 0; first < found->n; first = last + 1)
 	{
 		int			customer = found->tasks[first].customer;
-		int			last = first;
 
-		while (last + 1 < found->n && found->tasks[last + 1].customer == customer)
-			last++;
+		last = last_of_customer(found, first);
 		event_ids[customer] = insert_event(&w, eventslot,
 										   m->customers[customer],
 										   ids_of(found, first, last), audit);
-		first = last + 1;
 	}
 	writer_statement_end(&w, w.events_after);
+	statements = GetCurrentCommandId(false) != ours;
 
-	writer_statement_begin(&w, w.tasks_after);
-	for (i = 0; i < found->n; i++)
+	/*
+	 * The tasks, one customer after another.  As long as no code but ours
+	 * ran SQL since the rows were locked (the command counter says so: every
+	 * SQL statement that writes or locks advances it), each locked version
+	 * is still the newest and is updated here.  Once an operator's code has
+	 * (a trigger, a foreign key's check, a function a constraint calls), it
+	 * may have changed a task still to come: the remaining customers' tasks
+	 * are then updated with the statements, which find what it made.  With
+	 * an AFTER ROW UPDATE trigger on tasks each customer's update is a
+	 * command of its own whose triggers fire at its end, as the statements'
+	 * one UPDATE per customer; without one, nothing tells that from a
+	 * command for all.
+	 */
+	if (!statements)
 	{
-		cancel_row(&w, oldslot, newslot, &found->tasks[i], audit, canceled,
-				   event_ids[found->tasks[i].customer]);
+		writer_statement_begin(&w, w.tasks_after);
+		ours = GetCurrentCommandId(false);
 	}
-	writer_statement_end(&w, w.tasks_after);
+	for (first = 0; first < found->n; first = last + 1)
+	{
+		int			customer = found->tasks[first].customer;
+
+		last = last_of_customer(found, first);
+		if (!statements && first > 0 && w.tasks_after)
+		{
+			writer_statement_end(&w, true);
+			statements = GetCurrentCommandId(false) != ours;
+			if (!statements)
+			{
+				writer_statement_begin(&w, true);
+				ours = GetCurrentCommandId(false);
+			}
+		}
+		else if (!statements && GetCurrentCommandId(false) != ours)
+		{
+			writer_statement_end(&w, w.tasks_after);
+			statements = true;
+		}
+		if (statements)
+		{
+			if (tc_update_customer_tasks(m->customers[customer],
+										 ids_of(found, first, last),
+										 event_ids[customer], (Datum) 0,
+										 audit) != (uint64) (last - first + 1))
+				tc_report_skipped_write(false);
+			continue;
+		}
+		for (i = first; i <= last; i++)
+			cancel_row(&w, oldslot, newslot, &found->tasks[i], audit,
+					   canceled, event_ids[customer]);
+	}
+	if (!statements)
+		writer_statement_end(&w, w.tasks_after);
 
 	writer_end(&w);
 	table_close(erel, NoLock);

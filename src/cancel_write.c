@@ -304,6 +304,36 @@ customer_event_ids(uint64 *nevents)
 }
 
 /*
+ * tc_update_customer_tasks
+ *		Cancel the locked tasks ids (int8[]) of one customer with one UPDATE
+ *		statement, recording event_id; reasons, when not (Datum) 0, a text[]
+ *		parallel to ids (tc_cancel_many()).  Returns how many rows it
+ *		changed.  Must run inside SPI.  Also the fast path's way on once
+ *		code of the operator's ran SQL among its writes (cancel_direct.c).
+ */
+uint64
+tc_update_customer_tasks(Datum customer, Datum ids, int64 event_id,
+						 Datum reasons, const CancelAudit *audit)
+{
+	static SPIPlanPtr update_plan = NULL;
+	Oid			update_types[8] = {TEXTOID, INT8ARRAYOID, INT8OID,
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = customer;
+	values[1] = ids;
+	values[2] = Int64GetDatum(event_id);
+	who_params(audit, &values[3], &nulls[3]);
+	values[6] = audit->reason;
+	values[7] = reasons;
+	if (reasons == (Datum) 0)
+		nulls[7] = 'n';
+	return tc_execute_kept(&update_plan, update_customer_sql, 8,
+						   update_types, values, nulls, SPI_OK_UPDATE);
+}
+
+/*
  * tc_cancel_many
  *		Cancel n locked tasks of many customers, given as two parallel
  *		arrays (customers text[], ids int8[], sorted by customer, then id);
@@ -321,13 +351,10 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 {
 	static SPIPlanPtr insert_plan = NULL;
 	static SPIPlanPtr insert_null_id_plan = NULL;
-	static SPIPlanPtr update_plan = NULL;
 	Oid			insert_types[7] = {TEXTARRAYOID, INT8ARRAYOID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Oid			update_types[8] = {TEXTOID, INT8ARRAYOID, INT8OID,
-	INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	CustomerEvent *events;
 	uint64		nevents;
 	Datum	   *row_customers;
@@ -366,13 +393,11 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	}
 	Assert((uint64) nrows == n);
 
-	who_params(audit, &values[3], &nulls[3]);
-	values[6] = audit->reason;
-	nulls[6] = ' ';
 	for (first = 0; first < nrows;)
 	{
 		CustomerEvent key;
 		CustomerEvent *found;
+		Datum		row_reason_array = (Datum) 0;
 		int			last = first;
 
 		key.customer = TextDatumGetCString(row_customers[first]);
@@ -385,28 +410,21 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 		if (found == NULL)
 			tc_report_skipped_write(true);
 
-		values[0] = row_customers[first];
-		values[1] = PointerGetDatum(construct_array_builtin(&row_ids[first],
-															last - first + 1,
-															INT8OID));
-		values[2] = Int64GetDatum(found->event_id);
-		nulls[2] = ' ';			/* was the insert's journey id, maybe NULL */
 		if (row_reasons != NULL)
-		{
-			values[7] = PointerGetDatum(construct_md_array(&row_reasons[first],
-														   &reason_nulls[first],
-														   1,
-														   (int[]) {last - first + 1},
-														   (int[]) {1},
-														   TEXTOID, -1, false,
-														   TYPALIGN_INT));
-			nulls[7] = ' ';
-		}
-		else
-			nulls[7] = 'n';
-
-		changed += tc_execute_kept(&update_plan, update_customer_sql, 8,
-								   update_types, values, nulls, SPI_OK_UPDATE);
+			row_reason_array =
+				PointerGetDatum(construct_md_array(&row_reasons[first],
+												   &reason_nulls[first],
+												   1,
+												   (int[]) {last - first + 1},
+												   (int[]) {1},
+												   TEXTOID, -1, false,
+												   TYPALIGN_INT));
+		changed += tc_update_customer_tasks(row_customers[first],
+											PointerGetDatum(construct_array_builtin(&row_ids[first],
+																					last - first + 1,
+																					INT8OID)),
+											found->event_id, row_reason_array,
+											audit);
 		first = last + 1;
 	}
 	if (changed != n)

@@ -128,6 +128,9 @@ extern void tc_notify_relay_note(void);
 
 extern int64 tc_cancel_one(Datum customer, Datum ids, uint64 n,
 						   const CancelAudit *audit);
+extern uint64 tc_update_customer_tasks(Datum customer, Datum ids,
+									   int64 event_id, Datum reasons,
+									   const CancelAudit *audit);
 extern void tc_cancel_many(Datum customers, Datum ids, Datum reasons,
 						   uint64 n, const CancelAudit *audit);
 extern int64 tc_insert_event(Datum customer, Datum ids,

@@ -325,6 +325,62 @@ SELECT customer, task_type, previous_status
 ROLLBACK;
 ALTER TABLE task_cancel.cancel_events DROP CONSTRAINT touch_tasks;
 
+-- The same through a domain's CHECK, which no scan of the constraint's
+-- expression sees: whatever code of the operator's runs SQL between the
+-- cancel's writes, the tasks still to be updated are updated by the
+-- statements.
+CREATE DOMAIN touched_text AS text CHECK (public.touch_tasks(VALUE));
+ALTER TABLE task_cancel.cancel_events ADD CONSTRAINT touch_via_domain
+    CHECK ((customer::public.touched_text) IS NOT NULL) NOT VALID;
+BEGIN;
+SELECT customer, task_type, previous_status
+  FROM task_cancel.cancel_tasks(ARRAY['+15550018', '+15550015'], 'all', NULL, 1);
+ROLLBACK;
+ALTER TABLE task_cancel.cancel_events DROP CONSTRAINT touch_via_domain;
+DROP DOMAIN touched_text;
+-- ... or an operator's trigger on tasks that, canceling one customer's
+-- task, changes the next customer's;
+CREATE FUNCTION touch_next() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.customer = '+15550015' THEN
+        UPDATE task_cancel.tasks SET expires_at = now() + interval '1 day'
+         WHERE customer = '+15550018';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER touch_next BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION touch_next();
+BEGIN;
+SELECT customer, task_type, previous_status
+  FROM task_cancel.cancel_tasks(ARRAY['+15550018', '+15550015'], 'all', NULL, 1);
+SELECT customer, status, expires_at IS NULL AS deadline_cleared
+  FROM task_cancel.tasks WHERE customer IN ('+15550015', '+15550018')
+ ORDER BY customer;
+ROLLBACK;
+DROP TRIGGER touch_next ON task_cancel.tasks;
+-- ... and an operator's AFTER UPDATE trigger on tasks fires at the end of
+-- each customer's update, as after each of the statements' one UPDATE per
+-- customer: it sees the tasks canceled so far.
+CREATE TABLE seen (task_id bigint, canceled_so_far bigint);
+CREATE FUNCTION note_canceled() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.seen
+    SELECT NEW.id, count(*) FROM task_cancel.tasks
+     WHERE customer IN ('+15550015', '+15550018') AND status = 'canceled';
+    RETURN NULL;
+END $$;
+CREATE TRIGGER note_canceled AFTER UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION note_canceled();
+BEGIN;
+SELECT count(*)
+  FROM task_cancel.cancel_tasks(ARRAY['+15550018', '+15550015'], 'all', NULL, 1);
+SELECT t.customer, s.canceled_so_far
+  FROM seen AS s JOIN task_cancel.tasks AS t ON t.id = s.task_id
+ ORDER BY t.customer;
+ROLLBACK;
+DROP TRIGGER note_canceled ON task_cancel.tasks;
+DROP TABLE seen;
+
 -- Which triggers fire is judged trigger by trigger, by the
 -- session_replication_role of that moment, also when an operator's
 -- trigger changes the role in the middle of a cancel: here a_set turns
@@ -422,5 +478,5 @@ COMMIT;
 DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
     set_completed_at(), move_campaign(), note_tasks(), touch_tasks(text),
-    a_set(), b_rep(), c_reset();
+    touch_next(), note_canceled(), a_set(), b_rep(), c_reset();
 DROP EXTENSION task_cancel;
