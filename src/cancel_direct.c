@@ -72,6 +72,7 @@
  */
 #include "postgres.h"
 
+#include "access/amapi.h"
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -463,16 +464,36 @@ calls_outside_function(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (check_functions_in_node(node, outside_function, context))
+	/* a domain's CHECK constraints may call anything */
+	if (IsA(node, CoerceToDomain) ||
+		check_functions_in_node(node, outside_function, context))
 		return true;
 	return expression_tree_walker(node, calls_outside_function, context);
+}
+
+/* Whether an index's operator classes call a function not built in. */
+static bool
+index_calls_outside_function(Relation irel)
+{
+	int			nprocs = IndexRelationGetNumberOfKeyAttributes(irel) *
+		irel->rd_indam->amsupport;
+
+	for (int i = 0; i < nprocs; i++)
+		if (irel->rd_support[i] >= FirstNormalObjectId)
+			return true;
+	for (int i = 0; irel->rd_exclprocs != NULL &&
+		 i < IndexRelationGetNumberOfKeyAttributes(irel); i++)
+		if (irel->rd_exclprocs[i] >= FirstNormalObjectId)
+			return true;
+	return false;
 }
 
 /*
  * writes_run_outside_code
  *		Whether writing a row of rel evaluates a function that is not one of
- *		PostgreSQL's immutable ones: in a CHECK constraint, or in an index's
- *		expressions or predicate.  Such a function runs between the fast
+ *		PostgreSQL's immutable ones: in a CHECK constraint (a domain's
+ *		included), in an index's expressions or predicate, or in its
+ *		operator classes.  Such a function runs between the fast
  *		path's writes, and could change what it decided before them (a
  *		task it locked, session_replication_role); the statements read and
  *		judge afresh at every step, so they run instead.  The extension's
@@ -496,7 +517,8 @@ writes_run_outside_code(Relation rel)
 		outside = calls_outside_function((Node *) RelationGetIndexExpressions(irel),
 										 NULL) ||
 			calls_outside_function((Node *) RelationGetIndexPredicate(irel),
-								   NULL);
+								   NULL) ||
+			index_calls_outside_function(irel);
 		index_close(irel, AccessShareLock);
 		if (outside)
 			return true;
@@ -1547,14 +1569,15 @@ writer_end(Writer *w)
 /*
  * insert_event
  *		Insert one customer's cancel_events row, as insert_event_sql does
- *		(defaults included), queue its notification, return its id -- as
- *		stored: trigger stamp_cancel_event draws it again in commit order
- *		per customer (event_order.c), and a BEFORE trigger of the
- *		operator's may change it too (RETURNING id).
+ *		(defaults included), queue its notification, and set *event_id to
+ *		its id -- as stored: trigger stamp_cancel_event draws it again in
+ *		commit order per customer (event_order.c), and a BEFORE trigger of
+ *		the operator's may change it too (RETURNING id).  False if a BEFORE
+ *		trigger skipped the row.
  */
-static int64
+static bool
 insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
-			 const CancelAudit *audit)
+			 const CancelAudit *audit, int64 *event_id)
 {
 	const AttrNumber *e = tables.e;
 	bool		isnull;
@@ -1595,15 +1618,17 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->events, w->estate, slot);
 	tc_event_order_end();
+	/* skipped by a BEFORE trigger: reported at the customer's turn */
 	if (!ItemPointerIsValid(&slot->tts_tid))
-		tc_report_skipped_write(true);
+		return false;
 	id = slot_getattr(slot, e[E_ID], &isnull);
 	if (isnull)
-		tc_report_skipped_write(true);
+		return false;
 
 	tc_notify_at_commit(TextDatumGetCString(customer));
 	ResetPerTupleExprContext(w->estate);
-	return DatumGetInt64(id);
+	*event_id = DatumGetInt64(id);
+	return true;
 }
 
 /*
@@ -1611,9 +1636,9 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
  *		Cancel the locked task, as update_one_sql does: status,
  *		canceled_at = now(), the audit and the event id.  oldslot takes
  *		the copy of the version locked (remember()); the update goes to
- *		its tid.
+ *		its tid.  False if a BEFORE trigger skipped it.
  */
-static void
+static bool
 cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 		   const FoundTask *task, const CancelAudit *audit, Datum status,
 		   int64 event_id)
@@ -1659,10 +1684,9 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	ExecStoreVirtualTuple(newslot);
 
 	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);
-	/* the update stores the new version's TID; a skipped one leaves none */
-	if (!ItemPointerIsValid(&newslot->tts_tid))
-		tc_report_skipped_write(false);
 	ResetPerTupleExprContext(w->estate);
+	/* the update stores the new version's TID; a skipped one leaves none */
+	return ItemPointerIsValid(&newslot->tts_tid);
 }
 
 /* The ids of found->tasks[first .. last] as an int8[]. */
@@ -1738,9 +1762,11 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	TupleTableSlot *newslot;
 	int64	   *event_ids = palloc(sizeof(int64) * m->ncustomers);
 	Datum		canceled = CStringGetTextDatum("canceled");
+	bool	   *event_written = palloc(sizeof(bool) * m->ncustomers);
 	bool		own_rows = false;
 	bool		statements;
 	CommandId	ours;
+	uint64		written = 0;
 	int			first;
 	int			last;
 	int			i;
@@ -1796,26 +1822,36 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		int			customer = found->tasks[first].customer;
 
 		last = last_of_customer(found, first);
-		event_ids[customer] = insert_event(&w, eventslot,
-										   m->customers[customer],
-										   ids_of(found, first, last), audit);
+		event_written[customer] =
+			insert_event(&w, eventslot, m->customers[customer],
+						 ids_of(found, first, last), audit,
+						 &event_ids[customer]);
 	}
 	writer_statement_end(&w, w.events_after);
-	statements = GetCurrentCommandId(false) != ours;
 
 	/*
-	 * The tasks, one customer after another.  As long as no code but ours
-	 * ran SQL since the rows were locked (the command counter says so: every
-	 * SQL statement that writes or locks advances it), each locked version
-	 * is still the newest and is updated here.  Once an operator's code has
-	 * (a trigger, a foreign key's check, a function a constraint calls), it
-	 * may have changed a task still to come: the remaining customers' tasks
-	 * are then updated with the statements, which find what it made.  With
-	 * an AFTER ROW UPDATE trigger on tasks each customer's update is a
+	 * The tasks, one customer after another, updated here as long as no
+	 * code but ours can have changed them since they were locked.  The
+	 * statements' own UPDATE, which finds what such code made, does it
+	 * instead
+	 *
+	 * - for all of them where an operator's BEFORE UPDATE trigger runs on
+	 *   tasks (the status guard's code is then not run inline): it runs
+	 *   on the row being updated, and may change it, or another;
+	 * - for the remaining ones once an operator's code has run SQL among
+	 *   our writes (a trigger, a foreign key's check, a function a domain
+	 *   calls): every SQL statement that writes or locks advances the
+	 *   command counter, and our own writes do not.
+	 *
+	 * With an AFTER ROW UPDATE trigger on tasks each customer's update is a
 	 * command of its own whose triggers fire at its end, as the statements'
-	 * one UPDATE per customer; without one, nothing tells that from a
-	 * command for all.
+	 * one UPDATE per customer; without one, and without BEFORE triggers or
+	 * functions in constraints (writes_run_outside_code()), no code but
+	 * ours runs among the updates, and one command for all is the same.
+	 * As in the statements, a skipped event is reported at its customer's
+	 * turn, a skipped task once all are written.
 	 */
+	statements = !w.guard_inline || GetCurrentCommandId(false) != ours;
 	if (!statements)
 	{
 		writer_statement_begin(&w, w.tasks_after);
@@ -1841,21 +1877,24 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 			writer_statement_end(&w, w.tasks_after);
 			statements = true;
 		}
+		if (!event_written[customer])
+			tc_report_skipped_write(true);
 		if (statements)
 		{
-			if (tc_update_customer_tasks(m->customers[customer],
-										 ids_of(found, first, last),
-										 event_ids[customer], (Datum) 0,
-										 audit) != (uint64) (last - first + 1))
-				tc_report_skipped_write(false);
+			written += tc_update_customer_tasks(m->customers[customer],
+												ids_of(found, first, last),
+												event_ids[customer],
+												(Datum) 0, audit);
 			continue;
 		}
 		for (i = first; i <= last; i++)
-			cancel_row(&w, oldslot, newslot, &found->tasks[i], audit,
-					   canceled, event_ids[customer]);
+			written += cancel_row(&w, oldslot, newslot, &found->tasks[i],
+								  audit, canceled, event_ids[customer]);
 	}
 	if (!statements)
 		writer_statement_end(&w, w.tasks_after);
+	if (written != (uint64) found->n)
+		tc_report_skipped_write(false);
 
 	writer_end(&w);
 	table_close(erel, NoLock);

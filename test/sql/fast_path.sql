@@ -381,6 +381,58 @@ ROLLBACK;
 DROP TRIGGER note_canceled ON task_cancel.tasks;
 DROP TABLE seen;
 
+-- Code that only reads sees each customer's update as the statements'
+-- one UPDATE per customer lets it: here a domain's CHECK on tasks counts
+-- the canceled tasks, and refuses the third (23514).
+SELECT task_cancel.create_task(c, 'inbound_call')
+  FROM unnest(ARRAY['+15550019', '+15550020', '+15550021']) AS c;
+CREATE FUNCTION few_canceled() RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT count(*) FROM task_cancel.tasks
+             WHERE customer IN ('+15550019', '+15550020', '+15550021')
+               AND status = 'canceled') < 2;
+END $$;
+CREATE DOMAIN quota_ok AS boolean CHECK (VALUE AND public.few_canceled());
+ALTER TABLE task_cancel.tasks ADD CONSTRAINT cancel_quota
+    CHECK (status <> 'canceled' OR (true::public.quota_ok)) NOT VALID;
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550019', '+15550020', '+15550021'], 'all', NULL, 1);
+\set VERBOSITY default
+ALTER TABLE task_cancel.tasks DROP CONSTRAINT cancel_quota;
+DROP DOMAIN quota_ok;
+-- With an operator's BEFORE UPDATE trigger on tasks, the statements update
+-- the tasks, so that the trigger's work and errors come out as theirs:
+-- a task skipped (RETURN NULL) is reported once all are written, after an
+-- error of a later customer's ...
+CREATE FUNCTION odd() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.customer = '+15550019' THEN RETURN NEW; END IF;
+    IF NEW.customer = '+15550020' THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'no cancel of task %', NEW.id USING ERRCODE = '22012';
+END $$;
+CREATE TRIGGER odd BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION odd();
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550019', '+15550020', '+15550021'], 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+DROP TRIGGER odd ON task_cancel.tasks;
+-- ... and a trigger changing the very row being canceled gets 27000.
+CREATE FUNCTION touch_self() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() = 1 THEN
+        UPDATE task_cancel.tasks SET agent = agent WHERE id = NEW.id;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER touch_self BEFORE UPDATE ON task_cancel.tasks
+    FOR EACH ROW EXECUTE FUNCTION touch_self();
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks('+15550019', 'all', NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+DROP TRIGGER touch_self ON task_cancel.tasks;
+
 -- Which triggers fire is judged trigger by trigger, by the
 -- session_replication_role of that moment, also when an operator's
 -- trigger changes the role in the middle of a cancel: here a_set turns
@@ -478,5 +530,6 @@ COMMIT;
 DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
     set_completed_at(), move_campaign(), note_tasks(), touch_tasks(text),
-    touch_next(), note_canceled(), a_set(), b_rep(), c_reset();
+    touch_next(), note_canceled(), few_canceled(), odd(), touch_self(),
+    a_set(), b_rep(), c_reset();
 DROP EXTENSION task_cancel;
