@@ -186,9 +186,11 @@ SELECT i.indexrelid::regclass AS index, bt_index_check(i.indexrelid, true)
  ORDER BY i.indexrelid::regclass::text;
 -- A cancel run by an operator's trigger inside another cancel may find
 -- the kept index info stale (here a table made and dropped in between)
--- and make it again: the outer cancel goes on with its own for its next
--- task (before 1.3's fix, the backend crashed here).  In a new session,
--- as a cold cache.
+-- and make it again.  The first cut of 1.3 crashed here: the outer cancel
+-- went on with the info the inner one had freed.  Now the old info lives
+-- to the end of the transaction, and the outer cancel, under an
+-- operator's BEFORE trigger, leaves its updates to the statements
+-- anyway.  In a new session, as a cold cache.
 SELECT task_cancel.create_task('+15550013', 'inbound_call');
 SELECT task_cancel.create_task('+15550013', 'voicemail');
 SELECT task_cancel.create_task('+15550014', 'inbound_call');
