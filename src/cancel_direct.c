@@ -464,19 +464,33 @@ calls_outside_function(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	/* a domain's CHECK constraints may call anything */
+	/*
+	 * A domain's CHECK constraints may call anything, and so may the
+	 * comparison of a value of a type not built in (a range over an
+	 * operator's operator class, say) through a built-in function.
+	 */
 	if (IsA(node, CoerceToDomain) ||
+		(IsA(node, Var) && ((Var *) node)->vartype >= FirstNormalObjectId) ||
+		(IsA(node, Const) && ((Const *) node)->consttype >= FirstNormalObjectId) ||
 		check_functions_in_node(node, outside_function, context))
 		return true;
 	return expression_tree_walker(node, calls_outside_function, context);
 }
 
-/* Whether an index's operator classes call a function not built in. */
+/*
+ * Whether an index's operator classes call a function not built in, or
+ * it has a column of a type not built in (see calls_outside_function()).
+ */
 static bool
 index_calls_outside_function(Relation irel)
 {
 	int			nprocs = IndexRelationGetNumberOfKeyAttributes(irel) *
 		irel->rd_indam->amsupport;
+
+	for (int i = 0; i < RelationGetDescr(irel)->natts; i++)
+		if (TupleDescAttr(RelationGetDescr(irel), i)->atttypid >=
+			FirstNormalObjectId)
+			return true;
 
 	for (int i = 0; i < nprocs; i++)
 		if (irel->rd_support[i] >= FirstNormalObjectId)
@@ -1230,6 +1244,14 @@ typedef struct Writer
 	bool		stamp_inline;	/* we run stamp_cancel_event()'s code */
 	bool		tasks_after;	/* AFTER ROW UPDATE triggers left on tasks */
 	bool		events_after;	/* AFTER ROW INSERT ones on cancel_events */
+	/*
+	 * What the writes need of tables, copied: an operator's code that runs
+	 * among them may run a cancel of its own, whose load_tables() empties
+	 * tables (and fills it only if it can).
+	 */
+	AttrNumber	t[T_NCOLS];
+	AttrNumber	e[E_NCOLS];
+	Oid			events_seq;
 } Writer;
 
 /*
@@ -1464,6 +1486,9 @@ writer_begin(Writer *w, Relation rel, Relation erel, bool own_rows)
 	RangeTblEntry *tasks_rte = target_rte(rel);
 	RangeTblEntry *events_rte = target_rte(erel);
 
+	memcpy(w->t, tables.t, sizeof(w->t));
+	memcpy(w->e, tables.e, sizeof(w->e));
+	w->events_seq = tables.events_seq;
 	w->estate = CreateExecutorState();
 	tc_init_range_table(w->estate, tasks_rte, bms_copy(tables.updated_cols),
 						events_rte, bms_copy(tables.inserted_cols));
@@ -1579,7 +1604,7 @@ static bool
 insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 			 const CancelAudit *audit, int64 *event_id)
 {
-	const AttrNumber *e = tables.e;
+	const AttrNumber *e = w->e;
 	bool		isnull;
 	Datum		id;
 	int			i;
@@ -1595,7 +1620,7 @@ insert_event(Writer *w, TupleTableSlot *slot, Datum customer, Datum ids,
 	 slot->tts_isnull[e[col] - 1] = false)
 	/* the trigger draws the id, in commit order per customer */
 	if (!tc_event_id_left_null())
-		SET_EVENT(E_ID, Int64GetDatum(nextval_internal(tables.events_seq, false)));
+		SET_EVENT(E_ID, Int64GetDatum(nextval_internal(w->events_seq, false)));
 	SET_EVENT(E_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
 	SET_EVENT(E_CUSTOMER, customer);
 	if (audit->has_journey)
@@ -1644,7 +1669,7 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 		   int64 event_id)
 {
 	Relation	rel = w->tasks->ri_RelationDesc;
-	const AttrNumber *t = tables.t;
+	const AttrNumber *t = w->t;
 	int			natts = RelationGetDescr(rel)->natts;
 
 	task->row->t_self = task->tid;

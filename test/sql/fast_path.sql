@@ -402,6 +402,55 @@ SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550019', '+15550020', '+1555002
 \set VERBOSITY default
 ALTER TABLE task_cancel.tasks DROP CONSTRAINT cancel_quota;
 DROP DOMAIN quota_ok;
+-- The same where the code is an operator class's, behind a built-in
+-- comparison of a type not built in (a range over it).
+CREATE FUNCTION quota_cmp(int4, int4) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF (SELECT count(*) FROM task_cancel.tasks
+         WHERE customer IN ('+15550019', '+15550020', '+15550021')
+           AND status = 'canceled') >= 2 THEN
+        RAISE EXCEPTION 'quota of canceled tasks reached' USING ERRCODE = '23514';
+    END IF;
+    RETURN btint4cmp($1, $2);
+END $$;
+CREATE OPERATOR CLASS quota_ops FOR TYPE int4 USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 quota_cmp(int4, int4);
+CREATE TYPE quota_range AS RANGE (subtype = int4, subtype_opclass = quota_ops);
+ALTER TABLE task_cancel.tasks ADD COLUMN quota quota_range;
+UPDATE task_cancel.tasks SET quota = '[1,5)'
+ WHERE customer IN ('+15550019', '+15550020', '+15550021');
+ALTER TABLE task_cancel.tasks ADD CONSTRAINT cancel_quota
+    CHECK (status <> 'canceled' OR quota <> '[0,1)'::quota_range) NOT VALID;
+\set VERBOSITY terse
+SELECT * FROM task_cancel.cancel_tasks(ARRAY['+15550019', '+15550020', '+15550021'], 'all', NULL, 1);
+\set VERBOSITY default
+ALTER TABLE task_cancel.tasks DROP COLUMN quota;
+DROP TYPE quota_range;
+DROP OPERATOR CLASS quota_ops USING btree;
+DROP OPERATOR FAMILY quota_ops USING btree;
+-- An operator's code that runs a cancel of its own (here a preview that
+-- cannot take the fast path, the index renamed for a moment) among the
+-- writes of another cancel leaves that one's knowledge of the tables as
+-- it was.
+CREATE FUNCTION rename_and_preview() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.customer = '+15550019' THEN
+        ALTER INDEX task_cancel.tasks_open_idx RENAME TO tasks_open_idx_x;
+        PERFORM * FROM task_cancel.preview_cancel('+15550099', 'all', NULL);
+        ALTER INDEX task_cancel.tasks_open_idx_x RENAME TO tasks_open_idx;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER rename_and_preview BEFORE INSERT ON task_cancel.cancel_events
+    FOR EACH ROW EXECUTE FUNCTION rename_and_preview();
+BEGIN;
+SELECT customer, task_type, previous_status
+  FROM task_cancel.cancel_tasks(ARRAY['+15550019', '+15550020', '+15550021'], 'all', NULL, 1);
+SELECT customer, task_ids, at = now() AS at_now FROM task_cancel.cancel_events
+ WHERE customer IN ('+15550019', '+15550020', '+15550021') ORDER BY customer;
+ROLLBACK;
+DROP TRIGGER rename_and_preview ON task_cancel.cancel_events;
 -- With an operator's BEFORE UPDATE trigger on tasks, the statements update
 -- the tasks, so that the trigger's work and errors come out as theirs:
 -- a task skipped (RETURN NULL) is reported once all are written, after an
@@ -533,5 +582,6 @@ DROP TABLE audit_log, statements;
 DROP FUNCTION log_status(), skip_row(), count_statement(), bump_event_id(),
     set_completed_at(), move_campaign(), note_tasks(), touch_tasks(text),
     touch_next(), note_canceled(), few_canceled(), odd(), touch_self(),
+    quota_cmp(int4, int4), rename_and_preview(),
     a_set(), b_rep(), c_reset();
 DROP EXTENSION task_cancel;
