@@ -29,9 +29,11 @@
  *	  operator's own), check constraints and maintain every index.  Our
  *	  own BEFORE ROW triggers -- the status guard on tasks, the event
  *	  stamp on cancel_events -- run as the code they call, on the row
- *	  about to be written, in the trigger's place, when each is the only
- *	  BEFORE ROW trigger of its event that fires (runs_alone()); beside an
- *	  operator's, the trigger manager runs them all in their order.  Row
+ *	  about to be written, in the trigger's place, when each fires now
+ *	  and is the only enabled BEFORE ROW trigger of its event
+ *	  (runs_alone()); beside an operator's, the trigger manager runs them
+ *	  all in their order (and the statements update the tasks:
+ *	  write_cancel()).  Row
  *	  triggers that would do nothing for the write are left out of the
  *	  executor's copy (leave_out_triggers()): disabled ones, the cancel
  *	  stream where wal_level is below logical, and the checks of foreign
