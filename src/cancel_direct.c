@@ -33,13 +33,12 @@
  *	  and is the only enabled BEFORE ROW trigger of its event
  *	  (runs_alone()); beside an operator's, the trigger manager runs them
  *	  all in their order (and the statements update the tasks:
- *	  write_cancel()).  Row
- *	  triggers that would do nothing for the write are left out of the
- *	  executor's copy (leave_out_triggers()): disabled ones, the cancel
- *	  stream where wal_level is below logical, and the checks of foreign
- *	  keys that a cancel leaves as they are.  A partial index that no
- *	  canceled row can enter is not opened (open_indexes()).
- *	  Values and defaults are those of the statements, the event id the
+ *	  write_cancel()).  Row triggers that would do nothing for the write
+ *	  are left out of the executor's copy (leave_out_triggers()):
+ *	  disabled ones, the cancel stream where wal_level is below logical,
+ *	  and the checks of foreign keys that a cancel leaves as they are.
+ *	  A partial index that no canceled row can enter is not opened
+ *	  (open_indexes()).  Values and defaults are those of the statements, the event id the
  *	  one stored (RETURNING id); the notification is queued the same way.
  *	  cancel_events is locked only when there is something to write.
  *	  Predicate locks for SERIALIZABLE are taken by the index and heap
@@ -138,6 +137,10 @@ static const Oid task_types[T_NCOLS] = {
 	INT8OID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID
 };
+
+/* The columns of tasks a cancel sets (cancel_row()). */
+static const int cancel_sets[] = {T_STATUS, T_CANCELED_AT, T_JOURNEY_ID,
+T_JOURNEY_NAME, T_AGENT, T_REASON, T_EVENT_ID};
 
 /* Every column of cancel_events, which the fast path fills all of. */
 enum
@@ -364,10 +367,13 @@ static void
 find_key_checks(Relation rel)
 {
 	TriggerDesc *trig = rel->trigdesc;
-	const AttrNumber *t = tables.t;
-	AttrNumber	written[] = {t[T_STATUS], t[T_CANCELED_AT], t[T_JOURNEY_ID],
-		t[T_JOURNEY_NAME], t[T_AGENT], t[T_REASON], t[T_EVENT_ID],
-		t[T_COMPLETED_AT], tables.expires_at};
+	/* what the cancel sets, and what the guard may: completed_at, expires_at */
+	AttrNumber	written[lengthof(cancel_sets) + 2];
+
+	for (int i = 0; i < (int) lengthof(cancel_sets); i++)
+		written[i] = tables.t[cancel_sets[i]];
+	written[lengthof(cancel_sets)] = tables.t[T_COMPLETED_AT];
+	written[lengthof(cancel_sets) + 1] = tables.expires_at;
 
 	for (int i = 0; trig != NULL && i < trig->numtriggers &&
 		 tables.nkey_checks < (int) lengthof(tables.key_checks); i++)
@@ -427,16 +433,14 @@ find_key_checks(Relation rel)
 static void
 set_written_columns(Relation rel)
 {
-	static const int set_columns[] = {T_STATUS, T_CANCELED_AT, T_JOURNEY_ID,
-	T_JOURNEY_NAME, T_AGENT, T_REASON, T_EVENT_ID};
 	static const int never_null[] = {T_STATUS, T_CANCELED_AT, T_REASON,
 	T_EVENT_ID};
 	MemoryContext old = MemoryContextSwitchTo(tables_context);
 	int			i;
 
-	for (i = 0; i < (int) lengthof(set_columns); i++)
+	for (i = 0; i < (int) lengthof(cancel_sets); i++)
 		tables.updated_cols =
-			bms_add_member(tables.updated_cols, tables.t[set_columns[i]] -
+			bms_add_member(tables.updated_cols, tables.t[cancel_sets[i]] -
 						   FirstLowInvalidHeapAttributeNumber);
 	for (i = 0; i < E_NCOLS; i++)
 		tables.inserted_cols =
@@ -1521,8 +1525,9 @@ writer_begin(Writer *w, Relation rel, Relation erel, bool own_rows)
 	w->events_after = leave_out_triggers(w->events, &events_lo);
 	w->estate->es_opened_result_relations =
 		list_make2(w->tasks, w->events);
-	open_indexes(w->tasks, &kept_tasks_indexes,
-				 w->guard_inline ? tables.cancel_nulls : NULL);
+	/* without the guard inline the statements update the tasks */
+	if (w->guard_inline)
+		open_indexes(w->tasks, &kept_tasks_indexes, tables.cancel_nulls);
 	open_indexes(w->events, &kept_events_indexes, NULL);
 	tc_eval_plan_qual_init(&w->epq, w->estate);
 }
@@ -1705,9 +1710,10 @@ cancel_row(Writer *w, TupleTableSlot *oldslot, TupleTableSlot *newslot,
 	SET_TASK(T_REASON, audit->reason, false);
 	SET_TASK(T_EVENT_ID, Int64GetDatum(event_id), false);
 #undef SET_TASK
-	if (w->guard_inline)
-		tc_guard_task_update(rel, oldslot->tts_values, oldslot->tts_isnull,
-							 newslot->tts_values, newslot->tts_isnull);
+	/* only with the guard's code inline are tasks updated here */
+	Assert(w->guard_inline);
+	tc_guard_task_update(rel, oldslot->tts_values, oldslot->tts_isnull,
+						 newslot->tts_values, newslot->tts_isnull);
 	ExecStoreVirtualTuple(newslot);
 
 	ExecSimpleRelationUpdate(w->tasks, w->estate, &w->epq, oldslot, newslot);
@@ -1860,7 +1866,7 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 	 * The tasks, one customer after another, updated here as long as no
 	 * code but ours can have changed them since they were locked.  The
 	 * statements' own UPDATE, which finds what such code made, does it
-	 * instead
+	 * instead:
 	 *
 	 * - for all of them where an operator's BEFORE UPDATE trigger runs on
 	 *   tasks (the status guard's code is then not run inline): it runs
@@ -1889,20 +1895,16 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 		int			customer = found->tasks[first].customer;
 
 		last = last_of_customer(found, first);
-		if (!statements && first > 0 && w.tasks_after)
+		if (!statements && first > 0)
 		{
-			writer_statement_end(&w, true);
+			if (w.tasks_after)
+				writer_statement_end(&w, true);
 			statements = GetCurrentCommandId(false) != ours;
-			if (!statements)
+			if (!statements && w.tasks_after)
 			{
 				writer_statement_begin(&w, true);
 				ours = GetCurrentCommandId(false);
 			}
-		}
-		else if (!statements && GetCurrentCommandId(false) != ours)
-		{
-			writer_statement_end(&w, w.tasks_after);
-			statements = true;
 		}
 		if (!event_written[customer])
 			tc_report_skipped_write(true);
@@ -1918,8 +1920,8 @@ write_cancel(Relation rel, const Match *m, const Found *found,
 			written += cancel_row(&w, oldslot, newslot, &found->tasks[i],
 								  audit, canceled, event_ids[customer]);
 	}
-	if (!statements)
-		writer_statement_end(&w, w.tasks_after);
+	if (!statements && w.tasks_after)
+		writer_statement_end(&w, true);
 	if (written != (uint64) found->n)
 		tc_report_skipped_write(false);
 

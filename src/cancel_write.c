@@ -397,7 +397,8 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 	{
 		CustomerEvent key;
 		CustomerEvent *found;
-		Datum		row_reason_array = (Datum) 0;
+		Datum		ids_array;
+		Datum		reasons_array = (Datum) 0;
 		int			last = first;
 
 		key.customer = TextDatumGetCString(row_customers[first]);
@@ -410,8 +411,11 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 		if (found == NULL)
 			tc_report_skipped_write(true);
 
+		ids_array = PointerGetDatum(construct_array_builtin(&row_ids[first],
+															last - first + 1,
+															INT8OID));
 		if (row_reasons != NULL)
-			row_reason_array =
+			reasons_array =
 				PointerGetDatum(construct_md_array(&row_reasons[first],
 												   &reason_nulls[first],
 												   1,
@@ -419,11 +423,8 @@ tc_cancel_many(Datum customers, Datum ids, Datum reasons, uint64 n,
 												   (int[]) {1},
 												   TEXTOID, -1, false,
 												   TYPALIGN_INT));
-		changed += tc_update_customer_tasks(row_customers[first],
-											PointerGetDatum(construct_array_builtin(&row_ids[first],
-																					last - first + 1,
-																					INT8OID)),
-											found->event_id, row_reason_array,
+		changed += tc_update_customer_tasks(row_customers[first], ids_array,
+											found->event_id, reasons_array,
 											audit);
 		first = last + 1;
 	}
