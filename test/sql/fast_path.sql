@@ -289,8 +289,8 @@ DROP TABLE journeys_in_service;
 SELECT status FROM task_cancel.tasks WHERE customer = '+15550015';
 
 -- An operator's row trigger on cancel_events runs between the event and
--- the tasks' update, and may change the tasks being canceled; the cancel
--- is then written with the statements, which update what it made.
+-- the tasks' update, and may change the tasks being canceled; once it has
+-- run SQL, the statements update the tasks, and find what it made.
 CREATE FUNCTION note_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE task_cancel.tasks SET expires_at = now() + interval '1 day'
